@@ -1,0 +1,100 @@
+/*-
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include <string.h>
+#include <time.h>
+
+#include <atf-c.h>
+
+#include <pv/console.h>
+#include <pv/hosted.h>
+#include <pv/mem.h>
+#include <pv/sync.h>
+#include <pv/time.h>
+
+#include "lib/pvtest.h"
+
+void
+pvtest_init_tunables(size_t mem_pages, const char *tunables)
+{
+	struct pv_hosted_conf conf = {
+		.hc_mem_pages = mem_pages,
+		.hc_tunables = tunables,
+	};
+	int error;
+
+	error = pv_hosted_init(&conf);
+	ATF_REQUIRE_EQ_MSG(error, 0, "pv_hosted_init: %s", strerror(error));
+}
+
+void
+pvtest_init(size_t mem_pages)
+{
+	pvtest_init_tunables(mem_pages, NULL);
+}
+
+void
+pvtest_fini(void)
+{
+	pv_hosted_fini();
+}
+
+bool
+pvtest_msgbuf_has(const char *needle)
+{
+	static char buf[64 * 1024];
+
+	pv_msgbuf_copy(buf, sizeof(buf));
+	return (strstr(buf, needle) != NULL);
+}
+
+uint64_t
+pvtest_ms_since(uint64_t t0)
+{
+	return ((pv_uptime_ns() - t0) / PV_NS_PER_MS);
+}
+
+int
+pvtest_wait_atleast(struct pv_mtx *m, const int *val, int n,
+    unsigned timeout_ms)
+{
+	uint64_t end = pv_uptime_ns() + timeout_ms * PV_NS_PER_MS;
+	int v;
+
+	pv_mtx_lock(m);
+	while (*val < n && pv_uptime_ns() < end)
+		pv_sleep(val, m, "pvtest", 10 * PV_NS_PER_MS);
+	v = *val;
+	pv_mtx_unlock(m);
+	return (v);
+}
+
+void
+pvtest_msleep(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+/*
+ * libatf-c does not free its test-case list before exiting.  Its leaks are
+ * not ours; LeakSanitizer reads this hook only in SANITIZE=1 builds.
+ */
+const char *__lsan_default_suppressions(void);
+
+const char *
+__lsan_default_suppressions(void)
+{
+	return ("leak:libatf-c.so\n");
+}
+
+/* kyua counts any stderr from the case list as breakage: stay quiet. */
+const char *__lsan_default_options(void);
+
+const char *
+__lsan_default_options(void)
+{
+	return ("print_suppressions=0");
+}

@@ -1,0 +1,29 @@
+/*-
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * Helpers shared by the ATF C tests of the hosted platform.
+ */
+#ifndef _PVTEST_H_
+#define _PVTEST_H_
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Bring the hosted platform up with mem_pages of RAM (0: default). */
+void		pvtest_init(size_t mem_pages);
+void		pvtest_init_tunables(size_t mem_pages, const char *tunables);
+void		pvtest_fini(void);
+bool		pvtest_msgbuf_has(const char *needle);
+uint64_t	pvtest_ms_since(uint64_t t0_ns);
+/*
+ * Under m, sleep on the address val until *val >= n or timeout_ms passes;
+ * returns the last value seen.  Whoever changes *val wakes up val.
+ */
+struct pv_mtx;
+int		pvtest_wait_atleast(struct pv_mtx *m, const int *val, int n,
+		    unsigned timeout_ms);
+/* Sleep the calling thread without holding any pvkit lock. */
+void		pvtest_msleep(unsigned ms);
+
+#endif /* !_PVTEST_H_ */

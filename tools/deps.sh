@@ -1,0 +1,30 @@
+#!/bin/sh
+# Install the Debian packages a pvkit target needs, and only those that are
+# missing.  Usage: tools/deps.sh test|run
+set -eu
+
+case "${1:-test}" in
+test)	want="gcc make libc6-dev kyua atf-sh libatf-dev" ;;
+run)	want="gcc make libc6-dev" ;;
+*)	echo "deps.sh: unknown set '$1' (expected test or run)" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $want; do
+	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$st" in
+	*" installed") ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+[ -z "$missing" ] && exit 0
+
+echo "pvkit: installing missing Debian packages:$missing"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "pvkit: need root to install them; run: apt-get install$missing" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
+echo "pvkit: installed:$missing"
