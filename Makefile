@@ -39,6 +39,15 @@ $(O)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
+# Tools ------------------------------------------------------------------
+XENSIM_SRCS	:= $(wildcard tools/xensim/*.c)
+XENSIM_OBJS	:= $(patsubst %.c,$(O)/obj/%.o,$(filter-out %/xensim-ctl.c,$(XENSIM_SRCS)))
+BINS		:= $(O)/bin/xensim
+
+$(O)/bin/xensim: $(XENSIM_OBJS) $(LIBSYS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_HOSTED)
+
 # Tests ------------------------------------------------------------------
 # tests/a/b/x_test.c -> $(O)/tests/a/b/x_test, linked with the hosted
 # platform and ATF; tests/lib holds their shared helpers.
@@ -70,7 +79,7 @@ $(O)/tests/%/Kyuafile: tests/%/Kyuafile
 $(O)/obj/tests/%.o: CPPFLAGS += -Itests
 
 # Targets ----------------------------------------------------------------
-all: $(LIBSYS) $(TEST_PROGS)
+all: $(LIBSYS) $(BINS) $(TEST_PROGS)
 
 deps:
 	@tools/deps.sh test

@@ -1,0 +1,131 @@
+/*-
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * xensim: Xen in a process.  Runs in the foreground until SIGTERM or
+ * SIGINT, then removes its sockets and shared memory.
+ */
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "evloop.h"
+#include "xensim.h"
+#include "xenstored.h"
+
+#define	DEFAULT_STORE_PATH	"/run/xenstored/socket"
+
+struct xensim_state xensim;
+
+void
+xensim_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "xensim: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void
+on_signal(void *arg, uint32_t events)
+{
+	struct signalfd_siginfo si;
+	int fd = *(int *)arg;
+
+	(void)events;
+	if (read(fd, &si, sizeof(si)) == sizeof(si))
+		evloop_stop(0);
+}
+
+/* What a freshly booted dom0 shows before any guest exists. */
+static int
+store_populate(struct xsd *xsd)
+{
+	static const char *const nodes[][2] = {
+		{ "/local/domain/0/name", "Domain-0" },
+		{ "/local/domain/0/domid", "0" },
+		{ "/tool/xenstored", "" },
+		{ "/vm", "" },
+		{ "/libxl", "" },
+	};
+	size_t i;
+	int error;
+
+	for (i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
+		if ((error = xsd_write(xsd, nodes[i][0], nodes[i][1])) != 0)
+			return (error);
+	}
+	return (0);
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: xensim [-v]\n"
+	    "  The xenstore socket is $XENSTORED_PATH, else %s.\n",
+	    DEFAULT_STORE_PATH);
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct evsrc *sigsrc;
+	sigset_t mask;
+	int ch, sigfd, status;
+
+	while ((ch = getopt(argc, argv, "v")) != -1) {
+		switch (ch) {
+		case 'v':
+			xensim.verbose = true;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	xensim.store_path = getenv("XENSTORED_PATH");
+	if (xensim.store_path == NULL || xensim.store_path[0] == '\0')
+		xensim.store_path = DEFAULT_STORE_PATH;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if ((sigfd = signalfd(-1, &mask, SFD_CLOEXEC)) < 0) {
+		xensim_log("signalfd: %s", strerror(errno));
+		return (1);
+	}
+	if (evloop_init() != 0)
+		return (1);
+	if ((xensim.xsd = xsd_create(NULL)) == NULL ||
+	    store_populate(xensim.xsd) != 0) {
+		xensim_log("cannot create the store");
+		return (1);
+	}
+	if (xs_sock_listen(xensim.store_path) != 0)
+		return (1);
+	sigsrc = evloop_add(sigfd, EPOLLIN, on_signal, &sigfd);
+	xensim_log("xenstore on %s", xensim.store_path);
+
+	status = evloop_run();
+
+	evloop_del(sigsrc);
+	xs_sock_close();
+	xsd_destroy(xensim.xsd);
+	evloop_fini();
+	close(sigfd);
+	xensim_log("stopped");
+	return (status);
+}
