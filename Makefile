@@ -2,6 +2,7 @@
 #
 #   make                build everything hosted
 #   make test           run the kyua suite (SANITIZE=1: under ASan/UBSan)
+#   make fuzz           fuzz xenstored's parser (FUZZ_RUNS, default 1000000)
 #   make clean
 
 SANITIZE ?= 0
@@ -17,7 +18,8 @@ endif
 CC	?= cc
 WARNS	= -std=c11 -Wall -Wextra -Werror
 CFLAGS	?= -O2 -g
-CPPFLAGS += -D_GNU_SOURCE -Isys/include -Isys/hosted/include -Isys
+CPPFLAGS += -D_GNU_SOURCE -D__XEN_INTERFACE_VERSION__=0x00040e00 \
+	    -Isys/include -Isys/hosted/include -Isys -Ixen/include
 ALL_CFLAGS = $(WARNS) $(CFLAGS) $(SANFLAGS) -MMD -MP
 LDLIBS_HOSTED = -lpthread
 
@@ -28,10 +30,18 @@ LDLIBS_HOSTED = -lpthread
 # Libraries --------------------------------------------------------------
 KERN_SRCS	:= $(wildcard sys/kern/*.c)
 HOSTED_SRCS	:= $(wildcard sys/hosted/*.c)
+XEN_SRCS	:= $(wildcard xen/*.c xen/xenbus/*.c)
 LIBSYS		:= $(O)/lib/libpvsys.a
 LIBSYS_OBJS	:= $(patsubst %.c,$(O)/obj/%.o,$(KERN_SRCS) $(HOSTED_SRCS))
+# The drivers: the same objects serve every platform.
+LIBPV		:= $(O)/lib/libpv.a
+LIBPV_OBJS	:= $(patsubst %.c,$(O)/obj/%.o,$(XEN_SRCS))
 
 $(LIBSYS): $(LIBSYS_OBJS)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+$(LIBPV): $(LIBPV_OBJS)
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
 
@@ -42,11 +52,16 @@ $(O)/obj/%.o: %.c
 # Tools ------------------------------------------------------------------
 XENSIM_SRCS	:= $(wildcard tools/xensim/*.c)
 XENSIM_OBJS	:= $(patsubst %.c,$(O)/obj/%.o,$(filter-out %/xensim-ctl.c,$(XENSIM_SRCS)))
-BINS		:= $(O)/bin/xensim
+BINS		:= $(O)/bin/xensim $(O)/bin/xensim-ctl
 
 $(O)/bin/xensim: $(XENSIM_OBJS) $(LIBSYS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_HOSTED)
+
+# The toolstack command speaks xenstore through the real libxenstore.
+$(O)/bin/xensim-ctl: $(O)/obj/tools/xensim/xensim-ctl.o $(LIBPV) $(LIBSYS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ -lxenstore $(LDLIBS_HOSTED)
 
 # Tests ------------------------------------------------------------------
 # tests/a/b/x_test.c -> $(O)/tests/a/b/x_test, linked with the hosted
@@ -56,13 +71,20 @@ TEST_SH_SRCS	:= $(shell find tests -name '*_test.sh' | sort)
 TEST_KYUAFILES	:= $(shell find tests -name Kyuafile | sort)
 TESTLIB_SRCS	:= $(wildcard tests/lib/*.c)
 TESTLIB_OBJS	:= $(patsubst %.c,$(O)/obj/%.o,$(TESTLIB_SRCS))
+TEST_HELPER_SRCS := $(shell find tests -name '*_helper.c' | sort)
 TEST_PROGS	:= $(patsubst tests/%.c,$(O)/tests/%,$(TEST_C_SRCS)) \
+		   $(patsubst tests/%.c,$(O)/tests/%,$(TEST_HELPER_SRCS)) \
 		   $(patsubst tests/%.sh,$(O)/tests/%,$(TEST_SH_SRCS)) \
 		   $(patsubst tests/%,$(O)/tests/%,$(TEST_KYUAFILES))
 
-$(O)/tests/%_test: $(O)/obj/tests/%_test.o $(TESTLIB_OBJS) $(LIBSYS)
+$(O)/tests/%_test: $(O)/obj/tests/%_test.o $(TESTLIB_OBJS) $(LIBPV) $(LIBSYS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ -latf-c $(LDLIBS_HOSTED)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ -latf-c $(LDLIBS_HOSTED) $(TEST_LDLIBS)
+
+# Programs the shell tests drive: hosted kernels, without ATF.
+$(O)/tests/%_helper: $(O)/obj/tests/%_helper.o $(LIBPV) $(LIBSYS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_HOSTED)
 
 $(O)/tests/%_test: tests/%_test.sh
 	@mkdir -p $(@D)
@@ -78,8 +100,58 @@ $(O)/tests/%/Kyuafile: tests/%/Kyuafile
 
 $(O)/obj/tests/%.o: CPPFLAGS += -Itests
 
+# Shell helpers that atf-sh tests source from beside them.
+TEST_SUBRS	:= $(shell find tests -name '*.subr' | sort)
+TEST_PROGS	+= $(patsubst tests/%,$(O)/tests/%,$(TEST_SUBRS))
+
+$(O)/tests/%.subr: tests/%.subr
+	@mkdir -p $(@D)
+	cp $< $@
+
+# The one test of the real libxenstore client links it.
+$(O)/tests/tools/xensim/libxenstore_test: LDLIBS_HOSTED += -lxenstore
+# xensim's hypervisor ops, unit-tested on a domain the test builds.
+$(O)/tests/tools/xensim/gntmap_test: $(O)/obj/tools/xensim/hv_gnttab.o \
+	$(O)/obj/tools/xensim/domain_mem.o
+$(O)/obj/tests/tools/xensim/gntmap_test.o: CPPFLAGS += -Itools
+
+# Fuzzing ----------------------------------------------------------------
+# libFuzzer on xenstored's message parser, always with clang and under
+# ASan/UBSan, in build/fuzz whatever O is.  New inputs go to
+# build/fuzz/corpus; the seeds in tools/xensim/fuzz/corpus stay as they are.
+FUZZ_O		:= build/fuzz
+FUZZ_RUNS	?= 1000000
+FUZZ_CC		?= clang
+FUZZ_SRCS	:= tools/xensim/fuzz/xs_fuzz.c \
+		   $(filter-out %/xs_sock.c,$(wildcard tools/xensim/xs_*.c)) \
+		   sys/kern/subr_string.c
+FUZZ_CFLAGS	:= -fsanitize=fuzzer,address,undefined \
+		   -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1
+
+.PHONY: fuzz
+
+$(FUZZ_O)/xs_fuzz: $(FUZZ_SRCS) $(wildcard tools/xensim/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) -Itools/xensim $(WARNS) $(FUZZ_CFLAGS) \
+	    -o $@ $(FUZZ_SRCS)
+
+fuzz: $(FUZZ_O)/xs_fuzz
+	@mkdir -p $(FUZZ_O)/corpus
+	@echo "fuzz: $(FUZZ_RUNS) runs; log in $(FUZZ_O)/xs_fuzz.log"
+	@t0=$$(date +%s); \
+	$(FUZZ_O)/xs_fuzz -runs=$(FUZZ_RUNS) -max_len=8192 -timeout=10 \
+	    -print_final_stats=1 -artifact_prefix=$(FUZZ_O)/ \
+	    $(FUZZ_O)/corpus tools/xensim/fuzz/corpus \
+	    >$(FUZZ_O)/xs_fuzz.log 2>&1; \
+	rc=$$?; t1=$$(date +%s); \
+	n=$$(sed -n 's/^stat::number_of_executed_units: *//p' \
+	    $(FUZZ_O)/xs_fuzz.log); \
+	if [ $$rc -ne 0 ]; then tail -n 60 $(FUZZ_O)/xs_fuzz.log; fi; \
+	echo "fuzz: $${n:-?} executions in $$((t1 - t0)) s, exit $$rc"; \
+	exit $$rc
+
 # Targets ----------------------------------------------------------------
-all: $(LIBSYS) $(BINS) $(TEST_PROGS)
+all: $(LIBSYS) $(LIBPV) $(BINS) $(TEST_PROGS)
 
 deps:
 	@tools/deps.sh test

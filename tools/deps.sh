@@ -4,7 +4,7 @@
 set -eu
 
 case "${1:-test}" in
-test)	want="gcc make libc6-dev kyua atf-sh libatf-dev" ;;
+test)	want="gcc make libc6-dev kyua atf-sh libatf-dev libxen-dev xenstore-utils" ;;
 run)	want="gcc make libc6-dev" ;;
 *)	echo "deps.sh: unknown set '$1' (expected test or run)" >&2; exit 2 ;;
 esac

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <pv/hosted.h>
+#include <pv/xensim_proto.h>
 
 #include "hosted/hosted.h"
 #include "kern/md.h"
@@ -31,10 +32,15 @@ md_free(void *p)
 	free(p);
 }
 
+/*
+ * RAM is followed by the pages a hypervisor owns in an HVM guest's frame
+ * space (xenstore ring, shared_info, console ring): xensim reaches them
+ * at the same frame numbers through the same memfd.
+ */
 int
 hosted_mem_init(size_t npages, pv_pfn_t base)
 {
-	size_t len = npages * PV_PAGE_SIZE;
+	size_t len = (npages + XENSIM_SPECIAL_PAGES) * PV_PAGE_SIZE;
 	int error;
 
 	mem_fd = memfd_create("pvkit-guest-ram", MFD_CLOEXEC);
@@ -52,7 +58,9 @@ hosted_mem_init(size_t npages, pv_pfn_t base)
 	}
 	mem_pages = npages;
 	mem_base = base;
-	if ((error = pv_physmem_add(mem_va, base, npages)) != 0)
+	if ((error = pv_physmem_add(mem_va, base, npages)) != 0 ||
+	    (error = pv_physmem_add_reserved((char *)mem_va + npages *
+	    PV_PAGE_SIZE, base + npages, XENSIM_SPECIAL_PAGES)) != 0)
 		goto fail_map;
 	return (0);
 fail_map:
@@ -68,7 +76,8 @@ void
 hosted_mem_fini(void)
 {
 	if (mem_va != NULL)
-		munmap(mem_va, mem_pages * PV_PAGE_SIZE);
+		munmap(mem_va, (mem_pages + XENSIM_SPECIAL_PAGES) *
+		    PV_PAGE_SIZE);
 	if (mem_fd >= 0)
 		close(mem_fd);
 	mem_va = NULL;

@@ -23,6 +23,7 @@ struct physseg {
 	size_t		 ps_npages;
 	uint64_t	*ps_map;	/* bit set: page in use */
 	size_t		 ps_hint;
+	bool		 ps_reserved;	/* translated, never allocated */
 };
 
 static struct physseg	physsegs[PHYSMEM_SEGS];
@@ -99,8 +100,11 @@ pv_pages_alloc(size_t npages, int flags, pv_pfn_t *pfnp)
 	for (;;) {
 		va = NULL;
 		if (npages <= pages_free) {
-			for (i = 0; i < nphyssegs && va == NULL; i++)
-				va = seg_alloc(&physsegs[i], npages, pfnp);
+			for (i = 0; i < nphyssegs && va == NULL; i++) {
+				if (!physsegs[i].ps_reserved)
+					va = seg_alloc(&physsegs[i], npages,
+					    pfnp);
+			}
 		}
 		if (va != NULL || (flags & PV_M_NOWAIT) != 0 ||
 		    npages > pages_total)
@@ -145,7 +149,8 @@ pv_pages_free(void *va, size_t npages)
 		return;
 	pv_mtx_lock(&physmem_mtx);
 	ps = seg_of(va);
-	if (ps == NULL || ((uint8_t *)va - ps->ps_va) % PV_PAGE_SIZE != 0)
+	if (ps == NULL || ps->ps_reserved ||
+	    ((uint8_t *)va - ps->ps_va) % PV_PAGE_SIZE != 0)
 		pv_panic("pv_pages_free: %p is not a page of guest RAM", va);
 	i = ((uint8_t *)va - ps->ps_va) / PV_PAGE_SIZE;
 	if (npages > ps->ps_npages - i)
@@ -196,8 +201,8 @@ pv_phystov(pv_paddr_t pa)
 	return (NULL);
 }
 
-int
-pv_physmem_add(void *va, pv_pfn_t pfn, size_t npages)
+static int
+physmem_add(void *va, pv_pfn_t pfn, size_t npages, bool reserved)
 {
 	struct physseg *ps;
 	size_t words;
@@ -215,12 +220,27 @@ pv_physmem_add(void *va, pv_pfn_t pfn, size_t npages)
 	ps->ps_pfn = pfn;
 	ps->ps_npages = npages;
 	ps->ps_hint = 0;
+	ps->ps_reserved = reserved;
 	pv_mtx_lock(&physmem_mtx);
 	nphyssegs++;
-	pages_total += npages;
-	pages_free += npages;
+	if (!reserved) {
+		pages_total += npages;
+		pages_free += npages;
+	}
 	pv_mtx_unlock(&physmem_mtx);
 	return (0);
+}
+
+int
+pv_physmem_add(void *va, pv_pfn_t pfn, size_t npages)
+{
+	return (physmem_add(va, pfn, npages, false));
+}
+
+int
+pv_physmem_add_reserved(void *va, pv_pfn_t pfn, size_t npages)
+{
+	return (physmem_add(va, pfn, npages, true));
 }
 
 void

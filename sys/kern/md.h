@@ -22,6 +22,11 @@ void	 md_free(void *p);
 
 /* Hand a range of guest RAM, mapped at va, to the page allocator. */
 int	 pv_physmem_add(void *va, pv_pfn_t pfn, size_t npages);
+/*
+ * Make frames outside RAM (a hypervisor's special pages) translatable by
+ * pv_phystov/pv_vtophys without ever allocating them.
+ */
+int	 pv_physmem_add_reserved(void *va, pv_pfn_t pfn, size_t npages);
 void	 pv_malloc_stats(struct pv_memstats *ms);
 
 /*

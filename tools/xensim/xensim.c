@@ -15,6 +15,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <pv/xensim_proto.h>
+
+#include "blkback.h"
+#include "domain.h"
 #include "evloop.h"
 #include "xensim.h"
 #include "xenstored.h"
@@ -81,7 +85,8 @@ main(int argc, char **argv)
 {
 	struct evsrc *sigsrc;
 	sigset_t mask;
-	int ch, sigfd, status;
+	char hvpath[256];
+	int ch, error, sigfd, status;
 
 	while ((ch = getopt(argc, argv, "v")) != -1) {
 		switch (ch) {
@@ -98,6 +103,12 @@ main(int argc, char **argv)
 	if (xensim.store_path == NULL || xensim.store_path[0] == '\0')
 		xensim.store_path = DEFAULT_STORE_PATH;
 
+	/*
+	 * An ignored signal is discarded, not queued for the signalfd, and
+	 * whoever started us may have left SIGTERM ignored.
+	 */
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
@@ -114,14 +125,26 @@ main(int argc, char **argv)
 		xensim_log("cannot create the store");
 		return (1);
 	}
+	domain_dom0_init();
+	if (toolstack_init() != 0 || blkback_init() != 0)
+		return (1);
 	if (xs_sock_listen(xensim.store_path) != 0)
 		return (1);
+	snprintf(hvpath, sizeof(hvpath), "%s%s", xensim.store_path,
+	    XENSIM_HV_SUFFIX);
+	if ((error = hv_listen(hvpath)) != 0) {
+		xensim_log("cannot listen on %s: %s", hvpath, strerror(error));
+		xs_sock_close();
+		return (1);
+	}
 	sigsrc = evloop_add(sigfd, EPOLLIN, on_signal, &sigfd);
 	xensim_log("xenstore on %s", xensim.store_path);
 
 	status = evloop_run();
 
 	evloop_del(sigsrc);
+	hv_close();
+	blkback_fini();
 	xs_sock_close();
 	xsd_destroy(xensim.xsd);
 	evloop_fini();

@@ -6,6 +6,7 @@
  * XENSTORE_PAYLOAD_MAX bytes gets an E2BIG error and the connection is
  * closed, as the peer can no longer be kept in step.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,15 +72,57 @@ xsd_conn_free(struct xs_conn *c)
 	free(c);
 }
 
+/* The first node at or below n that domid owns, in tree order. */
+static const struct xs_node *
+owned_node(const struct xs_node *n, uint32_t domid)
+{
+	const struct xs_node *c, *found;
+
+	if (n->n_parent != NULL && n->n_perms[0].p_domid == domid)
+		return (n);
+	TAILQ_FOREACH(c, &n->n_children, n_link) {
+		if ((found = owned_node(c, domid)) != NULL)
+			return (found);
+	}
+	return (NULL);
+}
+
+static void
+node_path(const struct xs_node *n, char *buf, size_t len)
+{
+	char tmp[XS_PATH_BUF];
+
+	buf[0] = '\0';
+	for (; n != NULL && n->n_parent != NULL; n = n->n_parent) {
+		snprintf(tmp, sizeof(tmp), "/%s%s", n->n_name, buf);
+		snprintf(buf, len, "%s", tmp);
+	}
+}
+
 void
 xsd_forget_domain(struct xsd *xsd, uint32_t domid)
 {
+	const struct xs_node *n;
 	struct xs_conn *c, *tmp;
+	char path[XS_PATH_BUF];
 
 	TAILQ_FOREACH_SAFE(c, &xsd->x_conns, c_link, tmp) {
 		if (!c->c_privileged && c->c_domid == domid)
 			xsd_conn_free(c);
 	}
+	/* What a dead domain owned goes with it, as in xenstored. */
+	while (domid != 0 &&
+	    (n = owned_node(xsd->x_tree.t_root, domid)) != NULL) {
+		node_path(n, path, sizeof(path));
+		if (xsd_rm(xsd, path) != 0)
+			break;
+	}
+}
+
+void
+xsd_fire_special(struct xsd *xsd, const char *name)
+{
+	xs_watch_fire(xsd, name, NULL, false);
 }
 
 void

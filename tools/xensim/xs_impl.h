@@ -22,6 +22,8 @@
 #define	XS_TREE_MAX_NODES	100000	/* for everyone, dom0 included */
 #define	XS_PATH_BUF		(XENSTORE_ABS_PATH_MAX + 1)
 #define	XS_MAX_PERMS		64
+#define	XS_QUOTA_ENTRY		2048	/* value bytes, for guests */
+#define	XS_QUOTA_PERMS		5	/* permissions per node, for guests */
 
 struct xs_watch {
 	TAILQ_ENTRY(xs_watch)	 w_link;

@@ -96,11 +96,19 @@ note_path(struct xs_where *w, const char *path)
 		xs_txn_note_access(w->w_txn, buf);
 		if (xs_tree_lookup(w->w_tree, buf) != NULL)
 			break;
-		/* Created ancestors matter too: note up to one that exists. */
+		/*
+		 * Created ancestors matter too, and so does the existing one
+		 * they hang from, the root included: creating them changes
+		 * its generation in our view, and a later first sighting
+		 * would record that instead of the one we started from.
+		 */
 		slash = strrchr(buf, '/');
-		if (slash == NULL || slash == buf)
+		if (slash == NULL)
 			break;
-		*slash = '\0';
+		if (slash == buf)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
 	}
 }
 
@@ -131,6 +139,8 @@ xs_do_write(struct xs_where *w, const char *path, const char *val,
 	bool created;
 	int error;
 
+	if (!w->w_privileged && len > XS_QUOTA_ENTRY)
+		return (ENOSPC);
 	n = xs_tree_lookup(w->w_tree, path);
 	if (n != NULL && !xs_node_allows(n, w->w_domid, w->w_privileged, 'w'))
 		return (EACCES);
@@ -172,6 +182,23 @@ xs_do_mkdir(struct xs_where *w, const char *path)
 	return (0);
 }
 
+static bool
+parent_exists(const struct xs_tree *t, const char *path)
+{
+	char buf[XS_PATH_BUF];
+	char *slash;
+
+	pv_strlcpy(buf, path, sizeof(buf));
+	slash = strrchr(buf, '/');
+	if (slash == NULL)
+		return (false);
+	if (slash == buf)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	return (xs_tree_lookup(t, buf) != NULL);
+}
+
 int
 xs_do_rm(struct xs_where *w, const char *path)
 {
@@ -185,7 +212,7 @@ xs_do_rm(struct xs_where *w, const char *path)
 		note_parent(w, path);
 	}
 	if (n == NULL)
-		return (ENOENT);
+		return (parent_exists(w->w_tree, path) ? 0 : ENOENT);
 	if (!xs_node_allows(n, w->w_domid, w->w_privileged, 'w'))
 		return (EACCES);
 	if (w->w_txn != NULL) {
@@ -209,6 +236,8 @@ xs_do_set_perms(struct xs_where *w, const char *path,
 		return (ENOENT);
 	if (!w->w_privileged && n->n_perms[0].p_domid != w->w_domid)
 		return (EACCES);
+	if (!w->w_privileged && nperms > XS_QUOTA_PERMS)
+		return (ENOSPC);
 	/* A domain may not give its node away. */
 	if (!w->w_privileged && perms[0].p_domid != w->w_domid)
 		return (EPERM);

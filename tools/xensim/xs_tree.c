@@ -220,7 +220,9 @@ create_path(struct xs_tree *t, const char *path, uint32_t domid,
 			node_free(c);
 			return (ENOMEM);
 		}
-		c->n_perms[0].p_domid = domid;
+		/* A guest owns what it creates; dom0 keeps the parent's owner. */
+		if (domid != 0)
+			c->n_perms[0].p_domid = domid;
 		TAILQ_INSERT_TAIL(&n->n_children, c, n_link);
 		t->t_nnodes++;
 		touch(t, n);

@@ -55,8 +55,8 @@ struct xs_node	*xs_tree_nearest(const struct xs_tree *t, const char *path);
 
 /*
  * Modifications.  Missing ancestors are created, each inheriting its
- * parent's permissions with the creating domain as owner, as xenstored
- * does.  The generation of every changed node, and of the parent of each
+ * parent's permissions; a guest becomes the owner of what it creates,
+ * while dom0 leaves the parent's owner in place, as xenstored does.  The generation of every changed node, and of the parent of each
  * created or removed node, is bumped.  Callers check permissions first.
  */
 int	xs_tree_write(struct xs_tree *t, const char *path, const char *val,

@@ -2,9 +2,10 @@
  * SPDX-License-Identifier: BSD-2-Clause
  *
  * Watches.  A change to a node fires every watch on that node or on an
- * ancestor; removing a subtree also fires the watches set inside it.  A
- * watcher only hears of nodes it may read.  Paths that begin with '@' are
- * the special domain events, fired by name.
+ * ancestor; removing a subtree also fires the watches set exactly on the
+ * nodes inside it.  Implicitly created parents fire nothing.  A watcher
+ * only hears of nodes it (or their parent) may read.  Paths that begin
+ * with '@' are the special domain events, fired by name, for dom0.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,30 +126,68 @@ send_event(struct xs_watch *w, const char *path)
 	xs_send(w->w_conn, XS_WATCH_EVENT, 0, 0, buf, plen + tlen);
 }
 
+/* xenstored lets a watcher hear of a node it, or its parent, may read. */
+static bool
+may_see(const struct xs_watch *w, const struct xs_node *n)
+{
+	const struct xs_conn *c = w->w_conn;
+
+	return (xs_node_allows(n, c->c_domid, c->c_privileged, 'r') ||
+	    (n->n_parent != NULL && xs_node_allows(n->n_parent, c->c_domid,
+	    c->c_privileged, 'r')));
+}
+
+/*
+ * Below the root of a removal each node fires only the watches set
+ * exactly on it, children first, as xenstored walks the subtree.
+ */
+static void
+fire_removed(struct xsd *xsd, char *path, size_t len, const struct xs_node *n)
+{
+	const struct xs_node *c;
+	struct xs_watch *w, *tmp;
+	size_t nl;
+
+	TAILQ_FOREACH(c, &n->n_children, n_link) {
+		nl = strlen(c->n_name);
+		if (len + 1 + nl >= XS_PATH_BUF)
+			continue;
+		path[len] = '/';
+		memcpy(path + len + 1, c->n_name, nl + 1);
+		fire_removed(xsd, path, len + 1 + nl, c);
+		TAILQ_FOREACH_SAFE(w, &xsd->x_watches, w_link, tmp) {
+			if (strcmp(w->w_abspath, path) == 0 && may_see(w, c))
+				send_event(w, path);
+		}
+		path[len] = '\0';
+	}
+}
+
 void
 xs_watch_fire(struct xsd *xsd, const char *abspath, const struct xs_node *n,
     bool recursive)
 {
+	char path[XS_PATH_BUF];
 	struct xs_watch *w, *tmp;
-	const char *evpath;
 
-	TAILQ_FOREACH_SAFE(w, &xsd->x_watches, w_link, tmp) {
-		if (abspath[0] == '@') {
-			if (strcmp(w->w_abspath, abspath) == 0)
+	if (abspath[0] == '@') {
+		/* Domain events are for dom0's eyes only. */
+		TAILQ_FOREACH_SAFE(w, &xsd->x_watches, w_link, tmp) {
+			if (w->w_conn->c_privileged &&
+			    strcmp(w->w_abspath, abspath) == 0)
 				send_event(w, abspath);
-			continue;
 		}
-		if (w->w_abspath[0] == '@')
+		return;
+	}
+	if (recursive && n != NULL && strlen(abspath) < sizeof(path)) {
+		strcpy(path, abspath);
+		fire_removed(xsd, path, strlen(path), n);
+	}
+	TAILQ_FOREACH_SAFE(w, &xsd->x_watches, w_link, tmp) {
+		if (w->w_abspath[0] == '@' || !is_under(abspath, w->w_abspath))
 			continue;
-		if (is_under(abspath, w->w_abspath))
-			evpath = abspath;
-		else if (recursive && is_under(w->w_abspath, abspath))
-			evpath = w->w_abspath;
-		else
+		if (n != NULL && !may_see(w, n))
 			continue;
-		if (n != NULL && !xs_node_allows(n, w->w_conn->c_domid,
-		    w->w_conn->c_privileged, 'r'))
-			continue;
-		send_event(w, evpath);
+		send_event(w, abspath);
 	}
 }

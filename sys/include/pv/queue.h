@@ -91,6 +91,8 @@ struct name {								\
 	struct type **stqh_last;					\
 }
 
+#define	STAILQ_HEAD_INITIALIZER(head)	{ NULL, &(head).stqh_first }
+
 #define	STAILQ_ENTRY(type)						\
 struct {								\
 	struct type *stqe_next;						\
