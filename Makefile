@@ -30,7 +30,7 @@ LDLIBS_HOSTED = -lpthread
 # Libraries --------------------------------------------------------------
 KERN_SRCS	:= $(wildcard sys/kern/*.c)
 HOSTED_SRCS	:= $(wildcard sys/hosted/*.c)
-XEN_SRCS	:= $(wildcard xen/*.c xen/xenbus/*.c)
+XEN_SRCS	:= $(wildcard xen/*.c xen/xenbus/*.c xen/blkfront/*.c)
 LIBSYS		:= $(O)/lib/libpvsys.a
 LIBSYS_OBJS	:= $(patsubst %.c,$(O)/obj/%.o,$(KERN_SRCS) $(HOSTED_SRCS))
 # The drivers: the same objects serve every platform.
@@ -55,6 +55,13 @@ XENSIM_OBJS	:= $(patsubst %.c,$(O)/obj/%.o,$(filter-out %/xensim-ctl.c,$(XENSIM_
 BINS		:= $(O)/bin/xensim $(O)/bin/xensim-ctl
 
 $(O)/bin/xensim: $(XENSIM_OBJS) $(LIBSYS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_HOSTED)
+
+XBDTOOL_OBJS	:= $(patsubst %.c,$(O)/obj/%.o,$(wildcard tools/xbdtool/*.c))
+BINS		+= $(O)/bin/xbdtool
+
+$(O)/bin/xbdtool: $(XBDTOOL_OBJS) $(LIBPV) $(LIBSYS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_HOSTED)
 

@@ -392,9 +392,15 @@ pv_tunable_clear(void)
 void
 pv_ctl_init(void)
 {
+	static const char *const roots[] = { "dev", "disk", "hw", "kern" };
+	size_t i;
+
 	pv_mtx_init(&ctl_mtx, "sysctl");
 	memset(&ctl_root, 0, sizeof(ctl_root));
 	TAILQ_INIT(&ctl_root.c_children);
+	/* The standard top level, there from boot as in sysctl(9). */
+	for (i = 0; i < nitems(roots); i++)
+		(void)pv_ctl_node(NULL, roots[i]);
 }
 
 void

@@ -1,0 +1,245 @@
+/*-
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * xbdtool: a hosted frontend that attaches one disk through blkfront and
+ * runs a workload on it.
+ *
+ *   XENSTORED_PATH=SOCK xbdtool --domain N --vdev NAME [options] WORKLOAD
+ *
+ * It joins xensim as domain N, waits for the toolstack to attach NAME
+ * (xensim-ctl block-attach N '... vdev=NAME ...'), and then runs:
+ *
+ *   verify            stamped writes over the whole disk, random rewrites,
+ *                     then every sector read back and checked
+ *   seq               sequential writes then reads, MB/s
+ *   rand              random 4 KiB reads at a queue depth, IOPS
+ *   info              the negotiated values and counters
+ *   read OFF LEN      raw bytes to standard output
+ *   write OFF         standard input to the disk
+ *
+ * The exit status is non-zero on any error or any data mismatch.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <pv/blk.h>
+#include <pv/console.h>
+#include <pv/hosted.h>
+#include <pv/libkern.h>
+#include <pv/mem.h>
+#include <pv/sysctl.h>
+#include <pv/time.h>
+#include <pv/xen_hosted.h>
+#include <xenpv/blkfront.h>
+#include <xenpv/evtchn.h>
+#include <xenpv/gnttab.h>
+#include <xenpv/vdev.h>
+#include <xenpv/xenbus.h>
+
+#include "xbdtool.h"
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: xbdtool --domain N --vdev NAME [--mem MIB] [--wait SEC]\n"
+	    "               [--depth N] [--ops N] [--bs BYTES] [--seed N]\n"
+	    "               [--tunable NAME=VALUE]... WORKLOAD\n"
+	    "workloads: verify, seq, rand, info, read OFFSET LENGTH, "
+	    "write OFFSET\n"
+	    "xensim is found through $XENSTORED_PATH.\n");
+	exit(2);
+}
+
+static uint64_t
+arg_u64(const char *opt, const char *s, uint64_t max)
+{
+	uint64_t v;
+
+	if (pv_strtou64(s, max, &v) != 0) {
+		fprintf(stderr, "xbdtool: %s: \"%s\" is not a number up to "
+		    "%ju\n", opt, s, (uintmax_t)max);
+		exit(2);
+	}
+	return (v);
+}
+
+/* Wait for the toolstack to create our end of the device. */
+static int
+wait_device(const char *node, unsigned seconds)
+{
+	uint64_t end = pv_uptime_ns() + seconds * PV_NS_PER_SEC;
+
+	while (!xenbus_exists(XENBUS_TXN_NONE, node, "backend")) {
+		if (pv_uptime_ns() > end)
+			return (ETIMEDOUT);
+		pv_delay_us(20000);
+	}
+	return (0);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "domain",	required_argument, NULL, 'd' },
+		{ "vdev",	required_argument, NULL, 'v' },
+		{ "mem",	required_argument, NULL, 'm' },
+		{ "wait",	required_argument, NULL, 'w' },
+		{ "depth",	required_argument, NULL, 'q' },
+		{ "ops",	required_argument, NULL, 'n' },
+		{ "bs",		required_argument, NULL, 'b' },
+		{ "seed",	required_argument, NULL, 's' },
+		{ "tunable",	required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct xbdtool_args a = {
+		.depth = 32,
+		.bs = 4096,
+		.seed = 1,
+	};
+	struct pv_hosted_conf conf = { .hc_mem_pages = 256 * 256 };
+	char tunables[1024] = "", node[64];
+	struct pv_memstats before, after;
+	struct xen_gnttab_stats gbefore, gafter;
+	struct xbd_softc *sc;
+	uint64_t domid = 0;
+	const char *vdev = NULL;
+	unsigned waitsec = 30;
+	uint32_t devid;
+	int ch, error, rc;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			domid = arg_u64("--domain", optarg, 0x7fef);
+			break;
+		case 'v':
+			vdev = optarg;
+			break;
+		case 'm':
+			conf.hc_mem_pages = arg_u64("--mem", optarg, 65536) *
+			    256;
+			break;
+		case 'w':
+			waitsec = (unsigned)arg_u64("--wait", optarg, 3600);
+			break;
+		case 'q':
+			a.depth = (unsigned)arg_u64("--depth", optarg, 1024);
+			break;
+		case 'n':
+			a.ops = arg_u64("--ops", optarg, UINT32_MAX);
+			break;
+		case 'b':
+			a.bs = arg_u64("--bs", optarg, 16u << 20);
+			break;
+		case 's':
+			a.seed = arg_u64("--seed", optarg, UINT64_MAX);
+			break;
+		case 't':
+			if (strchr(optarg, '=') == NULL ||
+			    strlen(tunables) + strlen(optarg) + 2 >
+			    sizeof(tunables)) {
+				fprintf(stderr, "xbdtool: --tunable %s: expected "
+				    "NAME=VALUE\n", optarg);
+				exit(2);
+			}
+			strcat(tunables, optarg);
+			strcat(tunables, " ");
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (domid == 0 || vdev == NULL || argc < 1)
+		usage();
+	if (xen_vdev_to_devid(vdev, &devid) != 0) {
+		fprintf(stderr, "xbdtool: --vdev %s is not a virtual disk "
+		    "name\n", vdev);
+		exit(2);
+	}
+	a.workload = argv[0];
+	a.argc = argc - 1;
+	a.argv = argv + 1;
+	if (a.depth == 0 || a.bs == 0 || a.bs % PV_SECTOR_SIZE != 0) {
+		fprintf(stderr, "xbdtool: --depth must be positive and --bs a "
+		    "positive multiple of 512\n");
+		exit(2);
+	}
+
+	conf.hc_tunables = tunables;
+	if ((error = pv_hosted_init(&conf)) != 0) {
+		fprintf(stderr, "xbdtool: platform: %s\n", strerror(error));
+		return (1);
+	}
+	if ((error = xen_hosted_attach((uint32_t)domid, "xbdtool")) != 0) {
+		fprintf(stderr, "xbdtool: cannot attach as domain %ju to the "
+		    "xensim at XENSTORED_PATH=%s: %s\n", (uintmax_t)domid,
+		    getenv("XENSTORED_PATH") ? getenv("XENSTORED_PATH") : "",
+		    strerror(error));
+		return (1);
+	}
+	if ((error = xen_evtchn_init()) != 0 ||
+	    (error = xen_gnttab_init()) != 0 || (error = xenbus_init()) != 0) {
+		fprintf(stderr, "xbdtool: Xen services: %s\n", strerror(error));
+		return (1);
+	}
+	/* What the disk borrows must all come back by detach. */
+	xbd_init();
+	pv_mem_stats(&before);
+	xen_gnttab_stats(&gbefore);
+	snprintf(node, sizeof(node), "device/vbd/%u", devid);
+	fprintf(stderr, "xbdtool: domain %ju up; waiting for %s (%s)\n",
+	    (uintmax_t)domid, vdev, node);
+	rc = 1;
+	if ((error = wait_device(node, waitsec)) != 0) {
+		fprintf(stderr, "xbdtool: no %s after %u s: attach it with "
+		    "xensim-ctl block-attach %ju 'vdev=%s, target=FILE'\n",
+		    vdev, waitsec, (uintmax_t)domid, vdev);
+		goto out;
+	}
+	if ((error = xbd_attach(node, &sc)) != 0) {
+		fprintf(stderr, "xbdtool: blkfront: %s\n", strerror(error));
+		goto out;
+	}
+	if ((error = xbd_wait_connected(sc, 30 * PV_NS_PER_SEC)) != 0) {
+		fprintf(stderr, "xbdtool: %s did not connect: %s\n", vdev,
+		    strerror(error));
+		xbd_detach(sc);
+		goto out;
+	}
+	xbd_open(sc);
+	a.blk = xbd_disk(sc);
+	rc = xbdtool_run(&a);
+	xbd_close(sc);
+	xbd_detach(sc);
+	pv_mem_stats(&after);
+	xen_gnttab_stats(&gafter);
+	/* Grant frames the table grew by stay with the hypervisor. */
+	after.ms_pages_free += gafter.gs_frames - gbefore.gs_frames;
+	if (after.ms_pages_free != before.ms_pages_free ||
+	    after.ms_malloc_count != before.ms_malloc_count ||
+	    gafter.gs_free != gbefore.gs_free + (gafter.gs_total -
+	    gbefore.gs_total)) {
+		fprintf(stderr, "xbdtool: LEAK after detach: %jd pages, %jd "
+		    "allocations, %jd grant references\n",
+		    (intmax_t)(before.ms_pages_free - after.ms_pages_free),
+		    (intmax_t)(after.ms_malloc_count - before.ms_malloc_count),
+		    (intmax_t)(gbefore.gs_free + (gafter.gs_total -
+		    gbefore.gs_total)) - (intmax_t)gafter.gs_free);
+		rc = 1;
+	}
+out:
+	xenbus_fini();
+	xen_gnttab_fini();
+	xen_evtchn_fini();
+	xen_hosted_detach();
+	pv_hosted_fini();
+	return (rc);
+}

@@ -1,0 +1,25 @@
+/*-
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#ifndef _XBDTOOL_H_
+#define _XBDTOOL_H_
+
+#include <stdint.h>
+
+struct pv_blk;
+
+struct xbdtool_args {
+	const char	*workload;
+	int		 argc;
+	char		**argv;
+	unsigned	 depth;		/* bios in flight */
+	uint64_t	 ops;		/* 0: the workload's default */
+	uint64_t	 bs;		/* bytes per bio, for rand and seq */
+	uint64_t	 seed;
+	struct pv_blk	*blk;
+};
+
+/* Run the named workload; the process's exit status. */
+int	xbdtool_run(struct xbdtool_args *a);
+
+#endif /* !_XBDTOOL_H_ */

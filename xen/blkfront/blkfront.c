@@ -1,0 +1,599 @@
+/*-
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * blkfront: the xenbus half.  The handshake follows the backend's state:
+ *
+ *   InitWait     read its limits, make and grant the rings, publish them
+ *                in one transaction, go Initialised;
+ *   Connected    read the disk's size and features, check every one, make
+ *                (or update) the disk, go Connected;
+ *   Closing      close, unless the disk is open: then wait for the last
+ *                close, as FreeBSD's xbd does;
+ *   Closed       the backend went away under us: requeue what was in
+ *                flight and wait for it to come back (InitWait again).
+ *
+ * Either side may skip InitWait and Initialised; a backend that arrives
+ * at Connected first gets the rings made on the spot.  InitWait is acted
+ * on only from Initialising, so a repeated event cannot set up twice.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <xen/io/protocols.h>
+
+#include <pv/console.h>
+#include <pv/libkern.h>
+#include <pv/mem.h>
+#include <pv/time.h>
+#include <xenpv/blkfront.h>
+#include <xenpv/vdev.h>
+
+#include "blkfront_var.h"
+
+/* Front-end limits, as loader tunables. */
+static uint32_t	xbd_max_ring_order = 4;		/* 16 pages */
+static uint32_t	xbd_max_indirect = 256;		/* 1 MiB requests */
+static uint32_t	xbd_max_queues = 4;
+static bool	xbd_tunables_done;
+
+void
+xbd_init(void)
+{
+	struct pv_ctl *n;
+
+	if (xbd_tunables_done)
+		return;
+	xbd_tunables_done = true;
+	(void)pv_ctl_node(pv_ctl_node(NULL, "dev"), "xbd");
+	n = pv_ctl_node(pv_ctl_node(NULL, "hw"), "xbd");
+	pv_ctl_tunable(n, "max_ring_order", &xbd_max_ring_order, 0,
+	    XBD_MAX_RING_ORDER, "log2 of the most ring pages to use");
+	pv_ctl_tunable(n, "max_indirect", &xbd_max_indirect, 0,
+	    XBD_MAX_INDIRECT_SEGS, "most segments per indirect request");
+	pv_ctl_tunable(n, "max_queues", &xbd_max_queues, 1, XBD_MAX_QUEUES,
+	    "most rings (queues) per disk");
+}
+
+static void
+xbd_set_conn(struct xbd_softc *sc, enum xbd_conn conn, int error)
+{
+	PV_MTX_ASSERT_OWNED(&sc->sc_mtx);
+	sc->sc_conn = conn;
+	if (error != 0)
+		sc->sc_error = error;
+	pv_wakeup(&sc->sc_conn);
+}
+
+/* Refuse the device with a message naming the key that was wrong. */
+static void
+xbd_refuse(struct xbd_softc *sc, int error, const char *what)
+{
+	pv_log(PV_LOG_ERR, sc->sc_name, "%s: %s", sc->sc_backend, what);
+	(void)xenbus_printf(XENBUS_TXN_NONE, sc->sc_node, "error", "%d %s",
+	    error, what);
+	xbd_set_conn(sc, XBD_FAILED, error);
+	(void)xenbus_switch_state(sc->sc_node, XenbusStateClosed);
+}
+
+/* --------------------------------------------------------------------
+ * InitWait: the rings
+ */
+
+static void
+xbd_talk(struct xbd_softc *sc)
+{
+	uint64_t order, pages, queues;
+	xenbus_txn_t t;
+	int error;
+
+	if (xenbus_read_u64_default(XENBUS_TXN_NONE, sc->sc_backend,
+	    "max-ring-page-order", 31, 0, &order) != 0 ||
+	    xenbus_read_u64_default(XENBUS_TXN_NONE, sc->sc_backend,
+	    "max-ring-pages", UINT32_MAX, 1, &pages) != 0 ||
+	    xenbus_read_u64_default(XENBUS_TXN_NONE, sc->sc_backend,
+	    "multi-queue-max-queues", UINT32_MAX, 1, &queues) != 0) {
+		xbd_refuse(sc, EINVAL, "bad ring limits (see above)");
+		return;
+	}
+	/* The deprecated page count may be all an older backend gives. */
+	while (order < 31 && (2ull << order) <= pages)
+		order++;
+	sc->sc_ring_order = (unsigned)pv_min(order, xbd_max_ring_order);
+	sc->sc_nrings = (unsigned)pv_max(1, pv_min(queues, xbd_max_queues));
+	if ((error = xbd_rings_alloc(sc)) != 0) {
+		xbd_refuse(sc, error, "cannot make the rings");
+		return;
+	}
+	for (;;) {
+		if ((error = xenbus_transaction_start(&t)) != 0)
+			break;
+		if ((error = xbd_rings_publish(sc, t)) == 0)
+			error = xenbus_write(t, sc->sc_node, "protocol",
+			    XEN_IO_PROTO_ABI_NATIVE);
+		if (error != 0) {
+			(void)xenbus_transaction_end(t, true);
+			break;
+		}
+		if ((error = xenbus_transaction_end(t, false)) != EAGAIN)
+			break;
+	}
+	if (error != 0) {
+		xbd_rings_free(sc);
+		xbd_refuse(sc, error, "cannot publish the rings");
+		return;
+	}
+	xbd_set_conn(sc, XBD_CONNECTING, 0);
+	(void)xenbus_switch_state(sc->sc_node, XenbusStateInitialised);
+}
+
+/* --------------------------------------------------------------------
+ * Connected: the disk
+ */
+
+static void
+xbd_features_string(struct xbd_softc *sc)
+{
+	snprintf(sc->sc_c_features, sizeof(sc->sc_c_features),
+	    "%s%s%s%s%s", (sc->sc_features & PV_DISK_FLUSH) ? "flush," : "",
+	    (sc->sc_features & PV_DISK_BARRIER) ? "barrier," : "",
+	    (sc->sc_features & PV_DISK_DISCARD) ? "discard," : "",
+	    (sc->sc_features & PV_DISK_SECURE_DISCARD) ? "secure," : "",
+	    sc->sc_indirect ? "indirect," : "");
+	if (sc->sc_c_features[0] != '\0')
+		sc->sc_c_features[strlen(sc->sc_c_features) - 1] = '\0';
+}
+
+static void
+xbd_counters(struct xbd_softc *sc)
+{
+	struct pv_ctl *n;
+
+	n = pv_ctl_node(pv_ctl_node(pv_ctl_node(NULL, "dev"), "xbd"),
+	    sc->sc_name);
+	if ((sc->sc_ctl = n) == NULL)
+		return;
+	pv_ctl_counter(n, "ring_pages", &sc->sc_c_ring_pages, "per queue");
+	pv_ctl_counter(n, "queues", &sc->sc_c_queues, "rings in use");
+	pv_ctl_counter(n, "max_requests", &sc->sc_c_max_requests,
+	    "requests in flight, all queues");
+	pv_ctl_counter(n, "max_segments", &sc->sc_c_max_segs, "per request");
+	pv_ctl_counter(n, "max_request_size", &sc->sc_c_max_bytes, "bytes");
+	pv_ctl_string(n, "features", sc->sc_c_features, "negotiated");
+	pv_ctl_counter(n, "notifications", &sc->sc_c_kicks,
+	    "event channel sends");
+	pv_ctl_counter(n, "interrupts", &sc->sc_c_intrs, "");
+	pv_ctl_counter(n, "responses", &sc->sc_c_responses, "");
+	pv_ctl_counter(n, "bounced", &sc->sc_c_bounced,
+	    "requests through bounce buffers");
+	pv_ctl_counter(n, "indirect", &sc->sc_c_indirect,
+	    "indirect requests");
+}
+
+/* Read the backend's description of the disk; 0 or a refusal logged. */
+static int
+xbd_gather(struct xbd_softc *sc, struct pv_disk_info *di, uint64_t *segsp)
+{
+	uint64_t sectors, info, ssize, pssize, flush, barrier, discard;
+	uint64_t gran, align, secure, segs;
+	const char *be = sc->sc_backend;
+	xenbus_txn_t t = XENBUS_TXN_NONE;
+	char why[96];
+
+	if (xenbus_read_u64(t, be, "sectors", UINT64_MAX / PV_SECTOR_SIZE,
+	    &sectors) != 0 ||
+	    xenbus_read_u64_default(t, be, "info", UINT32_MAX, 0, &info) ||
+	    xenbus_read_u64_default(t, be, "sector-size", 1u << 16, 512,
+	    &ssize) ||
+	    xenbus_read_u64_default(t, be, "physical-sector-size", 1u << 20,
+	    ssize, &pssize) ||
+	    xenbus_read_u64_default(t, be, "feature-flush-cache", 1, 0,
+	    &flush) ||
+	    xenbus_read_u64_default(t, be, "feature-barrier", 1, 0, &barrier) ||
+	    xenbus_read_u64_default(t, be, "feature-discard", 1, 0, &discard) ||
+	    xenbus_read_u64_default(t, be, "discard-granularity", UINT32_MAX,
+	    ssize, &gran) ||
+	    xenbus_read_u64_default(t, be, "discard-alignment", UINT32_MAX, 0,
+	    &align) ||
+	    xenbus_read_u64_default(t, be, "discard-secure", 1, 0, &secure) ||
+	    xenbus_read_u64_default(t, be, "feature-max-indirect-segments",
+	    UINT32_MAX, 0, &segs)) {
+		snprintf(why, sizeof(why), "unreadable disk description "
+		    "(see above)");
+		goto refuse;
+	}
+	if (sectors == 0) {
+		snprintf(why, sizeof(why), "sectors is 0");
+		goto refuse;
+	}
+	if (!pv_powerof2(ssize) || ssize < PV_SECTOR_SIZE) {
+		snprintf(why, sizeof(why), "sector-size %ju is not a power of "
+		    "2 of at least 512", (uintmax_t)ssize);
+		goto refuse;
+	}
+	if (!pv_powerof2(pssize) || pssize < ssize) {
+		snprintf(why, sizeof(why), "physical-sector-size %ju is not "
+		    "a power of 2 of at least sector-size", (uintmax_t)pssize);
+		goto refuse;
+	}
+	if ((sectors * PV_SECTOR_SIZE) % ssize != 0) {
+		snprintf(why, sizeof(why), "sectors %ju is not a whole number "
+		    "of %ju-byte sectors", (uintmax_t)sectors, (uintmax_t)ssize);
+		goto refuse;
+	}
+	if (discard != 0 && (gran == 0 || gran % ssize != 0)) {
+		pv_log(PV_LOG_WARNING, sc->sc_name, "%s/discard-granularity "
+		    "%ju is not a multiple of sector-size; not discarding", be,
+		    (uintmax_t)gran);
+		discard = 0;
+	}
+	memset(di, 0, sizeof(*di));
+	pv_strlcpy(di->di_name, sc->sc_name, sizeof(di->di_name));
+	di->di_sectors = sectors;
+	di->di_sector_size = (uint32_t)ssize;
+	di->di_phys_sector_size = (uint32_t)pssize;
+	di->di_readonly = (info & VDISK_READONLY) != 0;
+	di->di_discard_granularity = (uint32_t)gran;
+	di->di_discard_alignment = (uint32_t)align;
+	di->di_features = (flush ? PV_DISK_FLUSH : 0) |
+	    (barrier ? PV_DISK_BARRIER : 0) |
+	    (discard ? PV_DISK_DISCARD : 0) |
+	    (discard && secure ? PV_DISK_SECURE_DISCARD : 0);
+	*segsp = segs;
+	return (0);
+refuse:
+	xbd_refuse(sc, EINVAL, why);
+	return (EINVAL);
+}
+
+static void
+xbd_connect(struct xbd_softc *sc)
+{
+	struct pv_blk_limits lim = { 0 };
+	struct pv_disk_info di;
+	uint64_t segs;
+	unsigned q, ncmds;
+	int error;
+
+	if (xbd_gather(sc, &di, &segs) != 0)
+		return;
+	if (sc->sc_blk != NULL && sc->sc_cmds != NULL &&
+	    sc->sc_conn == XBD_CONNECTED) {
+		/* Connected again while connected: a resize. */
+		if (di.di_sectors != sc->sc_info.di_sectors) {
+			pv_log(PV_LOG_NOTICE, sc->sc_name, "resized from %ju "
+			    "to %ju sectors", (uintmax_t)sc->sc_info.di_sectors,
+			    (uintmax_t)di.di_sectors);
+			sc->sc_info.di_sectors = di.di_sectors;
+			pv_blk_lock(sc->sc_blk);
+			pv_blk_set_info(sc->sc_blk, &sc->sc_info);
+			pv_blk_unlock(sc->sc_blk);
+		}
+		return;
+	}
+	segs = pv_min(segs, xbd_max_indirect);
+	if (sc->sc_blk != NULL && (segs > BLKIF_MAX_SEGMENTS_PER_REQUEST ?
+	    segs : BLKIF_MAX_SEGMENTS_PER_REQUEST) < sc->sc_max_segs) {
+		/* The disk's commands were cut to the old limit. */
+		xbd_refuse(sc, EINVAL, "the backend came back with "
+		    "feature-max-indirect-segments below what the disk uses");
+		return;
+	}
+	sc->sc_indirect = segs > BLKIF_MAX_SEGMENTS_PER_REQUEST;
+	sc->sc_max_segs = sc->sc_indirect ? (unsigned)segs :
+	    BLKIF_MAX_SEGMENTS_PER_REQUEST;
+	/*
+	 * A barrier is a direct request only (indirect_op is READ or WRITE),
+	 * so with indirect requests the block layer single-steps instead.
+	 */
+	if (sc->sc_indirect)
+		di.di_features &= ~PV_DISK_BARRIER;
+	sc->sc_features = di.di_features;
+	sc->sc_info = di;
+	for (q = 0, ncmds = 0; q < sc->sc_nrings; q++)
+		ncmds += RING_SIZE(&sc->sc_rings[q].r_fr);
+	if (sc->sc_cmds == NULL && (error = xbd_cmds_alloc(sc, ncmds)) != 0) {
+		xbd_refuse(sc, error, "no memory for commands");
+		return;
+	}
+	lim.bl_max_cmds = ncmds;
+	lim.bl_max_segments = sc->sc_max_segs;
+	lim.bl_max_bytes = (uint64_t)sc->sc_max_segs * PV_PAGE_SIZE;
+	if (sc->sc_blk == NULL) {
+		if ((error = pv_blk_create(&sc->sc_blk, &di, &lim,
+		    &xbd_blk_ops, sc)) != 0) {
+			xbd_refuse(sc, error, "the block layer refused the "
+			    "disk");
+			return;
+		}
+	} else {
+		/* Back after a reconnect: send again what was in flight. */
+		pv_blk_lock(sc->sc_blk);
+		pv_blk_set_info(sc->sc_blk, &di);
+		pv_blk_requeue(sc->sc_blk);
+		pv_blk_thaw(sc->sc_blk, PV_FREEZE_SUSPEND);
+		pv_blk_unlock(sc->sc_blk);
+	}
+	sc->sc_c_ring_pages = 1u << sc->sc_ring_order;
+	sc->sc_c_queues = sc->sc_nrings;
+	sc->sc_c_max_requests = ncmds;
+	sc->sc_c_max_segs = sc->sc_max_segs;
+	sc->sc_c_max_bytes = lim.bl_max_bytes;
+	xbd_features_string(sc);
+	if (sc->sc_ctl == NULL)
+		xbd_counters(sc);
+	pv_log(PV_LOG_INFO, sc->sc_name, "%ju sectors of %u bytes%s, %u "
+	    "queue(s) of %u page(s), %u segments per request, features %s",
+	    (uintmax_t)di.di_sectors, di.di_sector_size,
+	    di.di_readonly ? ", read-only" : "", sc->sc_nrings,
+	    1u << sc->sc_ring_order, sc->sc_max_segs,
+	    sc->sc_c_features[0] != '\0' ? sc->sc_c_features : "none");
+	xbd_set_conn(sc, XBD_CONNECTED, 0);
+	(void)xenbus_switch_state(sc->sc_node, XenbusStateConnected);
+}
+
+/* --------------------------------------------------------------------
+ * Closing and losing the backend
+ */
+
+/*
+ * Take the rings down.  What was in flight is either requeued, for a
+ * backend that will come back, or failed by destroying the disk.
+ */
+static void
+xbd_disconnect(struct xbd_softc *sc, bool requeue)
+{
+	struct xbd_cmd *x;
+	unsigned i, j;
+
+	/* No interrupt may reach the disk while it goes. */
+	xbd_rings_unbind(sc);
+	if (sc->sc_blk != NULL) {
+		pv_blk_lock(sc->sc_blk);
+		pv_blk_freeze(sc->sc_blk, PV_FREEZE_SUSPEND);
+		for (i = 0; sc->sc_cmds != NULL && i < sc->sc_ncmds; i++) {
+			x = &sc->sc_cmds[i];
+			if (!x->x_inflight)
+				continue;
+			/* A closed backend has let go of its grants. */
+			for (j = 0; j < x->x_nrefs + x->x_nind; j++) {
+				grant_ref_t ref = j < x->x_nrefs ?
+				    x->x_data_refs[j] :
+				    x->x_ind_refs[j - x->x_nrefs];
+
+				if (xen_gnttab_end(ref) == 0)
+					xen_gnttab_release(&x->x_grefs, ref);
+			}
+			x->x_nrefs = x->x_nind = 0;
+			xen_gnttab_unreserve(&x->x_grefs);
+			if (x->x_bounce != NULL)
+				pv_pages_free(x->x_bounce, x->x_bounce_pages);
+			x->x_bounce = NULL;
+			x->x_inflight = false;
+		}
+		if (requeue && !pv_blk_failed(sc->sc_blk))
+			pv_blk_requeue(sc->sc_blk);
+		pv_blk_unlock(sc->sc_blk);
+		if (!requeue) {
+			xen_gnttab_cancel_wait(&sc->sc_gnt_wait);
+			pv_blk_destroy(sc->sc_blk);
+			sc->sc_blk = NULL;
+		}
+	}
+	xbd_rings_free(sc);
+	memset(sc->sc_rings, 0, sizeof(sc->sc_rings));
+	if (!requeue) {
+		xbd_cmds_free(sc);
+		pv_ctl_remove(sc->sc_ctl);
+		sc->sc_ctl = NULL;
+	}
+}
+
+/* How long a backend gets to let go of our rings once we close. */
+#define	XBD_CLOSE_WAIT	(5 * PV_NS_PER_SEC)
+
+static void
+xbd_closing(struct xbd_softc *sc)
+{
+	uint64_t end = pv_uptime_ns() + XBD_CLOSE_WAIT;
+	enum xenbus_state be;
+
+	(void)xenbus_switch_state(sc->sc_node, XenbusStateClosing);
+	xbd_set_conn(sc, XBD_CLOSING, 0);
+	/*
+	 * The backend unmaps when it sees us Closing and then says Closed;
+	 * only then are the ring's pages ours again.
+	 */
+	while ((be = xenbus_read_state(sc->sc_backend)) != XenbusStateClosed &&
+	    be != XenbusStateUnknown && sc->sc_rings[0].r_sring != NULL &&
+	    pv_uptime_ns() < end)
+		pv_delay_us(2000);
+	xbd_disconnect(sc, false);
+	(void)xenbus_switch_state(sc->sc_node, XenbusStateClosed);
+	xbd_set_conn(sc, XBD_DISCONNECTED, ENXIO);
+}
+
+static void
+xbd_backend_changed(struct xenbus_watch *w, const char *path)
+{
+	struct xbd_softc *sc = w->w_arg;
+	enum xenbus_state state;
+
+	(void)path;
+	state = xenbus_read_state(sc->sc_backend);
+	pv_mtx_lock(&sc->sc_mtx);
+	switch (state) {
+	case XenbusStateInitWait:
+		if (sc->sc_conn == XBD_DISCONNECTED)
+			xbd_talk(sc);
+		break;
+	case XenbusStateConnected:
+		if (sc->sc_conn == XBD_DISCONNECTED)
+			xbd_talk(sc);	/* it skipped InitWait */
+		if (sc->sc_conn == XBD_CONNECTING ||
+		    sc->sc_conn == XBD_CONNECTED)
+			xbd_connect(sc);
+		break;
+	case XenbusStateClosing:
+		if (sc->sc_conn == XBD_FAILED || sc->sc_conn == XBD_CLOSING)
+			break;
+		if (sc->sc_users > 0) {
+			/* Until the last close, as for a mounted disk. */
+			if (!sc->sc_close_deferred)
+				pv_log(PV_LOG_NOTICE, sc->sc_name, "backend "
+				    "closing; deferred until the disk is "
+				    "closed");
+			sc->sc_close_deferred = true;
+			break;
+		}
+		xbd_closing(sc);
+		break;
+	case XenbusStateClosed:
+		if (sc->sc_conn == XBD_CONNECTED ||
+		    sc->sc_conn == XBD_CONNECTING) {
+			/* It may come back: keep the disk, requeue I/O. */
+			pv_log(PV_LOG_WARNING, sc->sc_name, "backend closed "
+			    "under us; waiting for it to return");
+			xbd_disconnect(sc, true);
+			xbd_set_conn(sc, XBD_DISCONNECTED, 0);
+			(void)xenbus_switch_state(sc->sc_node,
+			    XenbusStateInitialising);
+		}
+		break;
+	default:
+		break;
+	}
+	pv_mtx_unlock(&sc->sc_mtx);
+}
+
+/* --------------------------------------------------------------------
+ * Attach and detach
+ */
+
+int
+xbd_attach(const char *node, struct xbd_softc **scp)
+{
+	uint64_t beid, devid, trusted;
+	struct xbd_softc *sc;
+	char *be = NULL;
+	int error;
+
+	xbd_init();
+	if ((sc = pv_malloc(sizeof(*sc), PV_M_ZERO | PV_M_NOWAIT)) == NULL)
+		return (ENOMEM);
+	pv_mtx_init(&sc->sc_mtx, "xbd");
+	if (node[0] == '/')
+		snprintf(sc->sc_node, sizeof(sc->sc_node), "%s", node);
+	else
+		snprintf(sc->sc_node, sizeof(sc->sc_node), "/local/domain/%u/%s",
+		    xenbus_domid(), node);
+	snprintf(sc->sc_name, sizeof(sc->sc_name), "xbd");
+	if ((error = xenbus_read_u64(XENBUS_TXN_NONE, sc->sc_node,
+	    "virtual-device", UINT32_MAX, &devid)) != 0 ||
+	    (error = xenbus_read_u64(XENBUS_TXN_NONE, sc->sc_node,
+	    "backend-id", DOMID_FIRST_RESERVED - 1, &beid)) != 0 ||
+	    (error = xenbus_read_u64_default(XENBUS_TXN_NONE, sc->sc_node,
+	    "trusted", 1, 1, &trusted)) != 0 ||
+	    (error = xenbus_read(XENBUS_TXN_NONE, sc->sc_node, "backend", &be,
+	    NULL)) != 0) {
+		pv_log(PV_LOG_ERR, "xbd", "%s: cannot read the device's keys "
+		    "(%d)", sc->sc_node, error);
+		goto fail;
+	}
+	if (be[0] != '/' || strlen(be) >= sizeof(sc->sc_backend)) {
+		pv_log(PV_LOG_ERR, "xbd", "%s/backend: \"%.40s\" is not a "
+		    "path", sc->sc_node, be);
+		error = EINVAL;
+		goto fail;
+	}
+	if (xen_devid_to_vdev((uint32_t)devid, sc->sc_name,
+	    sizeof(sc->sc_name), NULL, NULL) != 0) {
+		pv_log(PV_LOG_ERR, "xbd", "%s/virtual-device: %ju is not a "
+		    "disk number", sc->sc_node, (uintmax_t)devid);
+		error = EINVAL;
+		goto fail;
+	}
+	pv_strlcpy(sc->sc_backend, be, sizeof(sc->sc_backend));
+	sc->sc_backend_id = (domid_t)beid;
+	sc->sc_devid = (uint32_t)devid;
+	sc->sc_trusted = trusted != 0;
+	pv_free(be);
+	be = NULL;
+	snprintf(sc->sc_watch_path, sizeof(sc->sc_watch_path), "%s/state",
+	    sc->sc_backend);
+	sc->sc_watch.w_node = sc->sc_watch_path;
+	sc->sc_watch.w_fn = xbd_backend_changed;
+	sc->sc_watch.w_arg = sc;
+	sc->sc_conn = XBD_DISCONNECTED;
+	(void)xenbus_switch_state(sc->sc_node, XenbusStateInitialising);
+	/* The watch's first event starts the handshake. */
+	if ((error = xenbus_watch_register(&sc->sc_watch)) != 0)
+		goto fail;
+	*scp = sc;
+	return (0);
+fail:
+	pv_free(be);
+	pv_mtx_destroy(&sc->sc_mtx);
+	pv_free(sc);
+	return (error);
+}
+
+int
+xbd_wait_connected(struct xbd_softc *sc, uint64_t timeout_ns)
+{
+	uint64_t end = pv_uptime_ns() + timeout_ns;
+	int error = 0;
+
+	pv_mtx_lock(&sc->sc_mtx);
+	while (sc->sc_conn != XBD_CONNECTED && sc->sc_conn != XBD_FAILED) {
+		if (pv_uptime_ns() >= end) {
+			error = ETIMEDOUT;
+			break;
+		}
+		pv_sleep(&sc->sc_conn, &sc->sc_mtx, "xbdconn",
+		    end - pv_uptime_ns());
+	}
+	if (sc->sc_conn == XBD_FAILED)
+		error = sc->sc_error != 0 ? sc->sc_error : EIO;
+	pv_mtx_unlock(&sc->sc_mtx);
+	return (error);
+}
+
+struct pv_blk *
+xbd_disk(struct xbd_softc *sc)
+{
+	return (sc->sc_blk);
+}
+
+void
+xbd_open(struct xbd_softc *sc)
+{
+	pv_mtx_lock(&sc->sc_mtx);
+	sc->sc_users++;
+	pv_mtx_unlock(&sc->sc_mtx);
+}
+
+void
+xbd_close(struct xbd_softc *sc)
+{
+	pv_mtx_lock(&sc->sc_mtx);
+	pv_assert(sc->sc_users > 0);
+	if (--sc->sc_users == 0 && sc->sc_close_deferred) {
+		sc->sc_close_deferred = false;
+		xbd_closing(sc);
+	}
+	pv_mtx_unlock(&sc->sc_mtx);
+}
+
+void
+xbd_detach(struct xbd_softc *sc)
+{
+	xenbus_watch_unregister(&sc->sc_watch);
+	pv_mtx_lock(&sc->sc_mtx);
+	if (sc->sc_conn != XBD_DISCONNECTED || sc->sc_blk != NULL ||
+	    sc->sc_rings[0].r_sring != NULL)
+		xbd_closing(sc);
+	pv_mtx_unlock(&sc->sc_mtx);
+	pv_mtx_destroy(&sc->sc_mtx);
+	pv_free(sc);
+}

@@ -1,0 +1,121 @@
+/*-
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * blkfront's private state, shared by its xenbus half (blkfront.c) and
+ * its ring half (blkfront_ring.c).
+ */
+#ifndef _BLKFRONT_VAR_H_
+#define _BLKFRONT_VAR_H_
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <pv/atomic.h>
+
+/* ring.h wants the guest's barriers by these names. */
+#define	xen_mb()	pv_mb()
+#define	xen_rmb()	pv_rmb()
+#define	xen_wmb()	pv_wmb()
+
+#include <xen/xen.h>
+#include <xen/event_channel.h>
+#include <xen/grant_table.h>
+#include <xen/io/blkif.h>
+#include <xen/io/ring.h>
+#include <xen/io/xenbus.h>
+
+#include <pv/blk.h>
+#include <pv/sync.h>
+#include <pv/sysctl.h>
+#include <xenpv/gnttab.h>
+#include <xenpv/xenbus.h>
+
+#define	XBD_MAX_RING_ORDER	5	/* 32 pages: the tunable's ceiling */
+#define	XBD_MAX_RING_PAGES	(1u << XBD_MAX_RING_ORDER)
+#define	XBD_MAX_QUEUES		8
+#define	XBD_MAX_INDIRECT_SEGS	(BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST * \
+				    XBD_SEGS_PER_INDIRECT_PAGE)
+#define	XBD_SEGS_PER_INDIRECT_PAGE \
+				(PV_PAGE_SIZE / sizeof(struct blkif_request_segment))
+
+struct xbd_softc;
+
+struct xbd_ring {
+	struct xbd_softc	*r_sc;
+	unsigned		 r_qid;
+	blkif_front_ring_t	 r_fr;
+	void			*r_sring;
+	unsigned		 r_npages;
+	grant_ref_t		 r_refs[XBD_MAX_RING_PAGES];
+	struct xen_grefs	 r_grefs;
+	evtchn_port_t		 r_port;
+	bool			 r_bound;
+	uint64_t		 r_kicks;	/* notifications sent */
+	uint64_t		 r_intrs;
+};
+
+/* blkfront's half of a block layer command, by slot. */
+struct xbd_cmd {
+	bool			 x_inflight;
+	struct xbd_ring		*x_ring;
+	uint8_t			 x_op;		/* BLKIF_OP_* to answer */
+	struct xen_grefs	 x_grefs;
+	grant_ref_t		 x_data_refs[XBD_MAX_INDIRECT_SEGS];
+	unsigned		 x_nrefs;
+	void			*x_ind;		/* indirect segment pages */
+	grant_ref_t		 x_ind_refs[BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST];
+	unsigned		 x_nind;
+	void			*x_bounce;
+	size_t			 x_bounce_pages;
+};
+
+enum xbd_conn { XBD_DISCONNECTED, XBD_CONNECTING, XBD_CONNECTED,
+    XBD_CLOSING, XBD_FAILED };
+
+struct xbd_softc {
+	struct pv_mtx		 sc_mtx;	/* handshake state */
+	char			 sc_node[128];	/* frontend directory */
+	char			 sc_backend[128];
+	char			 sc_name[16];	/* "xvdb" */
+	domid_t			 sc_backend_id;
+	uint32_t		 sc_devid;
+	enum xbd_conn		 sc_conn;
+	int			 sc_error;	/* why, when failed */
+	unsigned		 sc_users;
+	bool			 sc_close_deferred;
+	bool			 sc_trusted;
+	struct xenbus_watch	 sc_watch;
+	char			 sc_watch_path[160];
+	/* Negotiated. */
+	unsigned		 sc_ring_order;
+	unsigned		 sc_nrings;
+	struct xbd_ring		 sc_rings[XBD_MAX_QUEUES];
+	unsigned		 sc_max_segs;	/* per request */
+	bool			 sc_indirect;
+	bool			 sc_persistent;
+	uint32_t		 sc_features;	/* PV_DISK_* */
+	struct pv_disk_info	 sc_info;
+	struct xbd_cmd		*sc_cmds;
+	unsigned		 sc_ncmds;
+	struct pv_blk		*sc_blk;
+	struct xen_gnttab_waiter sc_gnt_wait;
+	unsigned		 sc_next_ring;
+	/* Counters and the values tools read. */
+	struct pv_ctl		*sc_ctl;
+	uint64_t		 sc_c_ring_pages, sc_c_max_requests;
+	uint64_t		 sc_c_max_segs, sc_c_max_bytes, sc_c_queues;
+	uint64_t		 sc_c_kicks, sc_c_intrs, sc_c_responses;
+	uint64_t		 sc_c_bounced, sc_c_indirect;
+	char			 sc_c_features[96];
+};
+
+/* blkfront_ring.c */
+int	xbd_rings_alloc(struct xbd_softc *sc);
+void	xbd_rings_unbind(struct xbd_softc *sc);
+void	xbd_rings_free(struct xbd_softc *sc);
+int	xbd_rings_publish(struct xbd_softc *sc, xenbus_txn_t t);
+int	xbd_cmds_alloc(struct xbd_softc *sc, unsigned ncmds);
+void	xbd_cmds_free(struct xbd_softc *sc);
+extern const struct pv_blk_ops xbd_blk_ops;
+
+#endif /* !_BLKFRONT_VAR_H_ */
