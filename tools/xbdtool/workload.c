@@ -521,6 +521,9 @@ w_write(struct xbdtool_args *a, const struct pv_disk_info *di)
 		}
 	}
 	rc = raw_io(a, di, true, off, len, data) == 0 ? 0 : 1;
+	if (rc == 0)
+		fprintf(stderr, "xbdtool: wrote %zu bytes at %ju\n", len,
+		    (uintmax_t)off);
 	free(data);
 	return (rc);
 }

@@ -69,6 +69,7 @@ struct domain {
 	struct xs_conn		*d_xs;
 	uint32_t		 d_store_port;
 	bool			 d_introduced;
+	bool			 d_xs_broken;
 	char			*d_xs_out;
 	size_t			 d_xs_outlen;
 	/* Statistics, for tests and benchmarks. */

@@ -29,17 +29,20 @@ store_intf(struct domain *d)
 	return (domain_gfn(d, d->d_hvm_param[HVM_PARAM_STORE_PFN]));
 }
 
+/*
+ * A broken ring stops being served.  The connection itself is freed only
+ * when no xenstored code can be using it: from the guest's next event or
+ * at the domain's end, never from inside a send.
+ */
 static void
 store_fail(struct domain *d, uint32_t error, const char *why)
 {
 	struct xenstore_domain_interface *intf = store_intf(d);
 
-	xensim_log("domain %u: xenstore ring: %s", d->d_domid, why);
+	if (!d->d_xs_broken)
+		xensim_log("domain %u: xenstore ring: %s", d->d_domid, why);
 	intf->error = error;
-	if (d->d_xs != NULL) {
-		xsd_conn_free(d->d_xs);
-		d->d_xs = NULL;
-	}
+	d->d_xs_broken = true;
 	d->d_xs_outlen = 0;
 }
 
@@ -51,7 +54,7 @@ store_flush(struct domain *d)
 	XENSTORE_RING_IDX cons, prod;
 	size_t space, n, chunk, done = 0;
 
-	if (d->d_xs_outlen == 0)
+	if (d->d_xs_outlen == 0 || d->d_xs_broken)
 		return;
 	cons = __atomic_load_n(&intf->rsp_cons, __ATOMIC_ACQUIRE);
 	prod = intf->rsp_prod;
@@ -84,6 +87,8 @@ store_send(void *ctx, const void *msg, size_t len)
 	struct domain *d = ctx;
 	char *p;
 
+	if (d->d_xs_broken)
+		return;
 	if (d->d_xs_outlen + len > STORE_OUTQ_MAX) {
 		store_fail(d, XENSTORE_ERROR_COMM, "guest does not read replies");
 		return;
@@ -93,6 +98,8 @@ store_send(void *ctx, const void *msg, size_t len)
 	d->d_xs_out = p;
 	memcpy(d->d_xs_out + d->d_xs_outlen, msg, len);
 	d->d_xs_outlen += len;
+	/* Watch events from others' changes must not wait for the guest. */
+	store_flush(d);
 }
 
 static void
@@ -105,6 +112,10 @@ store_event(void *arg, uint32_t port)
 	size_t n, i;
 
 	(void)port;
+	if (d->d_xs != NULL && d->d_xs_broken) {
+		xsd_conn_free(d->d_xs);
+		d->d_xs = NULL;
+	}
 	if (d->d_xs == NULL)
 		return;
 	cons = intf->req_cons;

@@ -234,8 +234,11 @@ block_attach(unsigned domid, char *spec)
 	struct disk d;
 	struct stat st;
 	uint32_t devid;
-	char *old;
+	char *old, *env;
 	size_t i;
+	/* libxl's switch for backends in a less trusted domain (XSA-403). */
+	const char *trusted = (env = getenv("LIBXL_DISK_BACKEND_UNTRUSTED")) !=
+	    NULL && strcmp(env, "1") == 0 ? "0" : "1";
 
 	parse_disk(spec, &d);
 	if (xen_vdev_to_devid(d.vdev, &devid) != 0)
@@ -303,7 +306,7 @@ block_attach(unsigned domid, char *spec)
 				{ "state", "1" },
 				{ "virtual-device", devids },
 				{ "device-type", "disk" },
-				{ "trusted", "1" },
+				{ "trusted", trusted },
 			};
 
 			for (i = 0; i < sizeof(fents) / sizeof(fents[0]);

@@ -322,10 +322,12 @@ xbd_connect(struct xbd_softc *sc)
 	xbd_features_string(sc);
 	if (sc->sc_ctl == NULL)
 		xbd_counters(sc);
-	pv_log(PV_LOG_INFO, sc->sc_name, "%ju sectors of %u bytes%s, %u "
+	pv_log(PV_LOG_INFO, sc->sc_name, "%ju sectors of %u bytes%s%s, %u "
 	    "queue(s) of %u page(s), %u segments per request, features %s",
 	    (uintmax_t)di.di_sectors, di.di_sector_size,
-	    di.di_readonly ? ", read-only" : "", sc->sc_nrings,
+	    di.di_readonly ? ", read-only" : "",
+	    sc->sc_trusted ? "" : ", untrusted backend: bouncing all data",
+	    sc->sc_nrings,
 	    1u << sc->sc_ring_order, sc->sc_max_segs,
 	    sc->sc_c_features[0] != '\0' ? sc->sc_c_features : "none");
 	xbd_set_conn(sc, XBD_CONNECTED, 0);

@@ -149,7 +149,7 @@ xbd_rings_free(struct xbd_softc *sc)
 static int
 ring_publish(struct xbd_ring *r, xenbus_txn_t t, const char *dir)
 {
-	char key[16];
+	char key[24];
 	unsigned i;
 	int error;
 
