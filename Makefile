@@ -117,6 +117,8 @@ $(O)/tests/%.subr: tests/%.subr
 
 # The one test of the real libxenstore client links it.
 $(O)/tests/tools/xensim/libxenstore_test: LDLIBS_HOSTED += -lxenstore
+# blkback_test reads dom0's error nodes through it.
+$(O)/tests/tools/xensim/blkback_test: LDLIBS_HOSTED += -lxenstore
 # xensim's hypervisor ops, unit-tested on a domain the test builds.
 $(O)/tests/tools/xensim/gntmap_test: $(O)/obj/tools/xensim/hv_gnttab.o \
 	$(O)/obj/tools/xensim/domain_mem.o
@@ -156,6 +158,16 @@ fuzz: $(FUZZ_O)/xs_fuzz
 	if [ $$rc -ne 0 ]; then tail -n 60 $(FUZZ_O)/xs_fuzz.log; fi; \
 	echo "fuzz: $${n:-?} executions in $$((t1 - t0)) s, exit $$rc"; \
 	exit $$rc
+
+# Benchmarks: printed figures, never asserted.
+$(O)/bin/membw: $(O)/obj/tools/bench/membw.o
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $^
+
+.PHONY: bench
+bench: deps
+	@$(MAKE) --no-print-directory all $(O)/bin/membw
+	@tools/bench/blkfront_bench.sh $(O)
 
 # Targets ----------------------------------------------------------------
 all: $(LIBSYS) $(LIBPV) $(BINS) $(TEST_PROGS)

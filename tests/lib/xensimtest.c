@@ -116,9 +116,11 @@ dump_log(void)
  * sanitizers' exit handlers.
  */
 static void __attribute__((noreturn))
-supervise(const char *bin)
+supervise(const char *bin, const char *const *args)
 {
+	const char *argv[XENSIMTEST_MAX_ARGS + 2];
 	char buf[32];
+	size_t n = 0;
 	pid_t pid;
 	int fd, log, status;
 
@@ -140,7 +142,14 @@ supervise(const char *bin)
 	if ((pid = fork()) < 0)
 		_exit(126);
 	if (pid == 0) {
-		execl(bin, "xensim", (char *)NULL);
+		argv[n++] = "xensim";
+		while (args != NULL && args[n - 1] != NULL &&
+		    n <= XENSIMTEST_MAX_ARGS) {
+			argv[n] = args[n - 1];
+			n++;
+		}
+		argv[n] = NULL;
+		execv(bin, (char *const *)argv);
 		_exit(127);
 	}
 	snprintf(buf, sizeof(buf), "%ld\n", (long)pid);
@@ -172,33 +181,45 @@ can_connect(void)
 }
 
 /*
- * bin/xensim of the build tree the test program is installed in: test
+ * bin/NAME of the build tree the test program is installed in: test
  * programs sit at any depth below its tests/, so look upwards.
  */
-static void
-find_xensim(const char *srcdir, char *bin, size_t len)
+void
+xensimtest_bin(const atf_tc_t *tc, const char *name, char *bin, size_t len)
 {
+	const char *srcdir = atf_tc_get_config_var(tc, "srcdir");
 	char up[32] = "";
 	int depth;
 
 	for (depth = 0; depth < 6; depth++) {
-		snprintf(bin, len, "%s/%sbin/xensim", srcdir, up);
+		snprintf(bin, len, "%s/%sbin/%s", srcdir, up, name);
 		if (access(bin, X_OK) == 0)
 			return;
 		strcat(up, "../");
 	}
-	atf_tc_fail("no bin/xensim above %s", srcdir);
+	atf_tc_fail("no bin/%s above %s", name, srcdir);
 }
 
 void
 xensimtest_start(const atf_tc_t *tc)
 {
+	xensimtest_start_args(tc, NULL);
+}
+
+void
+xensimtest_start_args(const atf_tc_t *tc, const char *const *args)
+{
 	char bin[PATH_MAX], status[64];
 	struct stat st;
 	uint64_t deadline;
+	size_t n;
 	pid_t pid;
 
-	find_xensim(atf_tc_get_config_var(tc, "srcdir"), bin, sizeof(bin));
+	for (n = 0; args != NULL && args[n] != NULL; n++)
+		;
+	ATF_REQUIRE_MSG(n <= XENSIMTEST_MAX_ARGS, "%zu arguments for xensim",
+	    n);
+	xensimtest_bin(tc, "xensim", bin, sizeof(bin));
 	ATF_REQUIRE_MSG(access(XST_PID, F_OK) != 0,
 	    "xensim already started in this work directory");
 	ATF_REQUIRE(setenv("XENSTORED_PATH", xensimtest_sock(), 1) == 0);
@@ -206,7 +227,7 @@ xensimtest_start(const atf_tc_t *tc)
 	pid = fork();
 	ATF_REQUIRE_MSG(pid >= 0, "fork: %s", strerror(errno));
 	if (pid == 0)
-		supervise(bin);
+		supervise(bin, args);
 
 	/* Bound of the wait: a daemon that never listens fails here. */
 	deadline = now_ms() + XENSIMTEST_TIMEOUT_MS;
@@ -261,6 +282,48 @@ xensimtest_connect(void)
 	ATF_REQUIRE_MSG(connect(fd, (struct sockaddr *)&sun, sizeof(sun)) ==
 	    0, "connect %s: %s", sun.sun_path, strerror(errno));
 	return (fd);
+}
+
+bool
+xensimtest_log_has(const char *needle)
+{
+	char *buf;
+	bool found;
+	ssize_t n;
+	size_t len = 0, cap = 1 << 16;
+	int fd;
+
+	if ((fd = open(XST_LOG, O_RDONLY | O_CLOEXEC)) < 0)
+		return (false);
+	buf = malloc(cap + 1);
+	ATF_REQUIRE(buf != NULL);
+	for (;;) {
+		if (len == cap) {
+			cap *= 2;
+			ATF_REQUIRE((buf = realloc(buf, cap + 1)) != NULL);
+		}
+		if ((n = read(fd, buf + len, cap - len)) <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	found = strstr(buf, needle) != NULL;
+	free(buf);
+	return (found);
+}
+
+bool
+xensimtest_log_wait(const char *needle, unsigned timeout_ms)
+{
+	uint64_t deadline = now_ms() + timeout_ms;
+
+	while (!xensimtest_log_has(needle)) {
+		if (now_ms() > deadline)
+			return (false);
+		nap();
+	}
+	return (true);
 }
 
 /*

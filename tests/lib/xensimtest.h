@@ -13,11 +13,14 @@
 #define _XENSIMTEST_H_
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <atf-c.h>
 
 /* Bound on start-up and on shutdown after SIGTERM. */
 #define	XENSIMTEST_TIMEOUT_MS	10000
+/* Most arguments xensimtest_start_args passes on. */
+#define	XENSIMTEST_MAX_ARGS	32
 
 /*
  * Start bin/xensim of the tree the test program was built in, listening
@@ -25,6 +28,15 @@
  * XENSTORED_PATH, so libxenstore finds it too.
  */
 void		 xensimtest_start(const atf_tc_t *tc);
+/* The same with arguments for xensim: a NULL-terminated array, or NULL. */
+void		 xensimtest_start_args(const atf_tc_t *tc,
+		    const char *const *args);
+/* The path of bin/name in the same build tree; fails the test if none. */
+void		 xensimtest_bin(const atf_tc_t *tc, const char *name,
+		    char *path, size_t len);
+/* Whether xensim's log (its stderr) holds needle, now or within a bound. */
+bool		 xensimtest_log_has(const char *needle);
+bool		 xensimtest_log_wait(const char *needle, unsigned timeout_ms);
 /* For the cleanup routine: SIGTERM, then require exit 0, socket gone. */
 void		 xensimtest_stop(void);
 /* The socket path given to xensim. */

@@ -15,12 +15,13 @@
 #include "lib/xentest.h"
 
 void
-xentest_up(const atf_tc_t *tc, uint32_t domid, size_t mem_pages)
+xentest_up_args(const atf_tc_t *tc, uint32_t domid, size_t mem_pages,
+    const char *const *args)
 {
 	int error;
 
 	/* Fork the daemon before the platform has threads. */
-	xensimtest_start(tc);
+	xensimtest_start_args(tc, args);
 	pvtest_init(mem_pages);
 	error = xen_hosted_attach(domid, "pvkit-test");
 	ATF_REQUIRE_EQ_MSG(error, 0, "attach: %s", strerror(error));
@@ -28,6 +29,12 @@ xentest_up(const atf_tc_t *tc, uint32_t domid, size_t mem_pages)
 	ATF_REQUIRE_EQ(xen_gnttab_init(), 0);
 	error = xenbus_init();
 	ATF_REQUIRE_EQ_MSG(error, 0, "xenbus_init: %s", strerror(error));
+}
+
+void
+xentest_up(const atf_tc_t *tc, uint32_t domid, size_t mem_pages)
+{
+	xentest_up_args(tc, domid, mem_pages, NULL);
 }
 
 void

@@ -273,6 +273,20 @@ progress(const char *what, uint64_t done, uint64_t total, uint64_t *next)
 	*next = done * 10 / total + 1;
 }
 
+/* Event-channel sends per bio so far: the cost the rings try to batch. */
+static double
+kicks_per_bio(const struct pv_disk_info *di, uint64_t bios)
+{
+	char path[64], val[32];
+	uint64_t kicks;
+
+	snprintf(path, sizeof(path), "dev.xbd.%s.notifications", di->di_name);
+	if (bios == 0 || pv_ctl_get(path, val, sizeof(val)) != 0 ||
+	    pv_strtou64(val, UINT64_MAX, &kicks) != 0)
+		return (-1);
+	return ((double)kicks / (double)bios);
+}
+
 static double
 secs(uint64_t t0)
 {
@@ -393,8 +407,9 @@ w_rand(struct xbdtool_args *a, const struct pv_disk_info *di)
 	engine_drain(&e);
 	t = secs(t0);
 	printf("rand: %s: %ju reads of %ju bytes at depth %u: %.0f IOPS, "
-	    "%ju errors\n", di->di_name, (uintmax_t)ops, (uintmax_t)bs,
-	    a->depth, (double)ops / t, (uintmax_t)e.e_errors);
+	    "%.3f notifications per request, %ju errors\n", di->di_name,
+	    (uintmax_t)ops, (uintmax_t)bs, a->depth, (double)ops / t,
+	    kicks_per_bio(di, e.e_bios), (uintmax_t)e.e_errors);
 	rc = e.e_errors == 0 ? 0 : 1;
 	engine_fini(&e, pv_roundup(bs, PV_PAGE_SIZE));
 	return (rc);

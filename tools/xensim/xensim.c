@@ -74,10 +74,31 @@ store_populate(struct xsd *xsd)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: xensim [-v]\n"
-	    "  The xenstore socket is $XENSTORED_PATH, else %s.\n",
+	fprintf(stderr, "usage: xensim [-v] [-o blkback.KEY=VALUE] ...\n"
+	    "  The xenstore socket is $XENSTORED_PATH, else %s.\n"
+	    "  blkback keys: indirect, ring-order, queues, persistent, flush,\n"
+	    "  barrier, discard, discard-secure, sector-size,\n"
+	    "  physical-sector-size, max-persistent-grants.\n",
 	    DEFAULT_STORE_PATH);
 	exit(2);
+}
+
+/* -o: an option of one of the parts, named with its prefix. */
+static void
+set_option(const char *arg)
+{
+	static const char bb[] = "blkback.";
+	char err[160];
+
+	if (strncmp(arg, bb, sizeof(bb) - 1) != 0) {
+		fprintf(stderr, "xensim: unknown option \"%.*s\"\n",
+		    (int)strcspn(arg, "="), arg);
+		exit(2);
+	}
+	if (blkback_option(arg + sizeof(bb) - 1, err, sizeof(err)) != 0) {
+		fprintf(stderr, "xensim: %s\n", err);
+		exit(2);
+	}
 }
 
 int
@@ -88,8 +109,11 @@ main(int argc, char **argv)
 	char hvpath[256];
 	int ch, error, sigfd, status;
 
-	while ((ch = getopt(argc, argv, "v")) != -1) {
+	while ((ch = getopt(argc, argv, "o:v")) != -1) {
 		switch (ch) {
+		case 'o':
+			set_option(optarg);
+			break;
 		case 'v':
 			xensim.verbose = true;
 			break;
@@ -128,13 +152,18 @@ main(int argc, char **argv)
 	domain_dom0_init();
 	if (toolstack_init() != 0 || blkback_init() != 0)
 		return (1);
-	if (xs_sock_listen(xensim.store_path) != 0)
-		return (1);
 	snprintf(hvpath, sizeof(hvpath), "%s%s", xensim.store_path,
 	    XENSIM_HV_SUFFIX);
 	if ((error = hv_listen(hvpath)) != 0) {
 		xensim_log("cannot listen on %s: %s", hvpath, strerror(error));
-		xs_sock_close();
+		return (1);
+	}
+	/*
+	 * Clients wait for the xenstore socket: once it answers, the
+	 * hypervisor's must too, so it is listening first.
+	 */
+	if (xs_sock_listen(xensim.store_path) != 0) {
+		hv_close();
 		return (1);
 	}
 	sigsrc = evloop_add(sigfd, EPOLLIN, on_signal, &sigfd);

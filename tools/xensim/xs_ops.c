@@ -449,6 +449,9 @@ do_set_perms_req(struct xs_where *w, const char *path, char **argv, int argc)
 
 	if (argc < 1)
 		return (EINVAL);
+	/* A payload has room for more than a node may hold. */
+	if (argc > XS_MAX_PERMS)
+		return (ENOSPC);
 	for (i = 0; i < argc; i++) {
 		if (xs_perm_parse(argv[i], &perms[i]) != 0)
 			return (EINVAL);

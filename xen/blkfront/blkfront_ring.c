@@ -256,7 +256,11 @@ grants_freed(void *arg)
 	pv_blk_unlock(sc->sc_blk);
 }
 
-/* The ring with room, taking turns so that queues share the load. */
+/*
+ * Stay on one ring until it fills, then move on.  Spreading a batch over
+ * all rings would cost one notification per request instead of one per
+ * batch; the other rings take the overflow when one ring is not enough.
+ */
 static struct xbd_ring *
 pick_ring(struct xbd_softc *sc)
 {
@@ -266,7 +270,7 @@ pick_ring(struct xbd_softc *sc)
 	for (i = 0; i < sc->sc_nrings; i++) {
 		r = &sc->sc_rings[(sc->sc_next_ring + i) % sc->sc_nrings];
 		if (!RING_FULL(&r->r_fr)) {
-			sc->sc_next_ring = (r->r_qid + 1) % sc->sc_nrings;
+			sc->sc_next_ring = r->r_qid;
 			return (r);
 		}
 	}

@@ -441,6 +441,51 @@ ATF_TC_CLEANUP(error_bad_perms, tc)
 	xensimtest_stop();
 }
 
+ATF_TC_WITH_CLEANUP(error_too_many_perms);
+ATF_TC_HEAD(error_too_many_perms, tc)
+{
+	atf_tc_set_md_var(tc, "descr",
+	    "SET_PERMS with more permissions than a node holds (64) is "
+	    "refused, not parsed past its array");
+}
+ATF_TC_BODY(error_too_many_perms, tc)
+{
+	char buf[XENSTORE_PAYLOAD_MAX];
+	struct msg m;
+	size_t len;
+	int fd, i;
+
+	xensimtest_start(tc);
+	fd = xensimtest_connect();
+	write_node(fd, "/mp", "v");
+	/* 64 fit; the 65th once overflowed a stack array (ASan sees it). */
+	len = (size_t)snprintf(buf, sizeof(buf), "/mp") + 1;
+	for (i = 0; i < 64; i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%c%d",
+		    i == 0 ? 'n' : 'r', i) + 1;
+	request(fd, XS_SET_PERMS, 91, 0, buf, len, &m);
+	require_ok(&m, XS_SET_PERMS);
+	len += (size_t)snprintf(buf + len, sizeof(buf) - len, "r64") + 1;
+	request(fd, XS_SET_PERMS, 92, 0, buf, len, &m);
+	ATF_REQUIRE_EQ_MSG(m.hdr.type, XS_ERROR, "65 permissions accepted");
+	/* As xenstored when a guest passes its permissions quota. */
+	require_error(&m, "ENOSPC");
+	ATF_REQUIRE_EQ(m.hdr.req_id, 92);
+
+	/* The 64 stand, and the daemon serves on. */
+	request(fd, XS_GET_PERMS, 93, 0, STR("/mp"), &m);
+	ATF_REQUIRE_EQ(m.hdr.type, XS_GET_PERMS);
+	ATF_REQUIRE(memcmp(m.body, "n0\0r1\0r2\0", 9) == 0);
+	ATF_REQUIRE(m.hdr.len >= 4 &&
+	    memcmp(m.body + m.hdr.len - 4, "r63", 4) == 0);
+	ATF_REQUIRE(xensimtest_alive());
+	close(fd);
+}
+ATF_TC_CLEANUP(error_too_many_perms, tc)
+{
+	xensimtest_stop();
+}
+
 ATF_TC_WITH_CLEANUP(error_watch_without_token);
 ATF_TC_HEAD(error_watch_without_token, tc)
 {
@@ -662,6 +707,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, error_unterminated_path);
 	ATF_TP_ADD_TC(tp, error_bad_path);
 	ATF_TP_ADD_TC(tp, error_bad_perms);
+	ATF_TP_ADD_TC(tp, error_too_many_perms);
 	ATF_TP_ADD_TC(tp, error_watch_without_token);
 	ATF_TP_ADD_TC(tp, oversized_header);
 	ATF_TP_ADD_TC(tp, directory_part);

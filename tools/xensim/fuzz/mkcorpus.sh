@@ -205,3 +205,10 @@ done
 m dom0 $WRITE 0 '/mp\000'
 m dom0 $SET_PERMS 0 "/mp\\000$perms\\000"
 m dom0 $GET_PERMS 0 '/mp\000'
+
+# One more than that: this overflowed a stack array in do_set_perms_req,
+# and is kept as a regression seed.
+seed toomanyperms 0
+m dom0 $WRITE 0 '/mp\000'
+m dom0 $SET_PERMS 0 "/mp\\000$perms\\000r64\\000"
+m dom0 $GET_PERMS 0 '/mp\000'

@@ -183,7 +183,7 @@ event(unsigned what)
 	case 4:
 		xsd_fire_special(xsd, "@releaseDomain");
 		break;
-	case 5:				/* the toolstack gives the guest a home */
+	case 5:				/* the toolstack sets up the guest */
 		(void)xsd_write(xsd, "/local/domain/5/name", "guest");
 		(void)xsd_set_perms(xsd, "/local/domain/5", "n5 r0");
 		break;

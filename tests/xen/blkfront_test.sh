@@ -1,0 +1,225 @@
+#! /usr/bin/env atf-sh
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# blkfront end to end: xbdtool (a hosted frontend) against xensim's
+# blkback, with the disk hot-plugged by xensim-ctl as xl would.  Each
+# feature combination runs xbdtool verify, which fails on any mismatch,
+# and on any page, allocation or grant left over after detach.
+
+. "$(atf_get_srcdir)/../tools/xensim/xensim.subr"
+
+# Start xbdtool as domain 3 on xvdb with the given options and attach a
+# disk of $DISK_MB MiB; its pid is left in _pid, its output in xbd.out and
+# xbd.err.
+xbd_start()
+{
+	_bin=$(xensim_bindir)
+	truncate -s "${DISK_MB:-16}M" disk.img
+	# Without job control a background job's stdin is /dev/null:
+	# hand ours over explicitly, for the write workload.
+	exec 3<&0
+	"$_bin/xbdtool" --domain 3 --vdev xvdb --wait 20 "$@" \
+	    <&3 >xbd.out 2>xbd.err 3<&- &
+	_pid=$!
+	exec 3<&-
+	_n=1000
+	until grep -q 'waiting for xvdb' xbd.err 2>/dev/null; do
+		_n=$((_n - 1))
+		if [ $_n -le 0 ]; then
+			cat xbd.err >&2
+			atf_fail "xbdtool did not come up"
+		fi
+		sleep 0.01
+	done
+	atf_check -s exit:0 "$_bin/xensim-ctl" block-attach 3 \
+	    "format=raw, vdev=xvdb, access=rw, target=$(pwd)/disk.img"
+}
+
+# xbd_start, then wait for the workload; its status is left in xbd.rc.
+xbd_run()
+{
+	xbd_start "$@"
+	wait $_pid
+	echo $? >xbd.rc
+}
+
+# The run passed, verified every sector, and leaked nothing.
+xbd_check_verify()
+{
+	if [ "$(cat xbd.rc)" != 0 ]; then
+		cat xbd.out xbd.err >&2
+		atf_fail "xbdtool verify failed"
+	fi
+	atf_check -o match:' 0 errors, 0 mismatches' cat xbd.out
+	atf_check -s exit:1 grep -q LEAK xbd.err
+}
+
+verify_case()
+{
+	_name=$1
+	_descr=$2
+	shift 2
+	eval "atf_test_case $_name cleanup"
+	eval "${_name}_head() { atf_set descr '$_descr'; }"
+	eval "${_name}_cleanup() { xensim_stop; }"
+}
+
+verify_case verify_defaults \
+    "multi-page rings, 4 queues, indirect segments"
+verify_defaults_body()
+{
+	xensim_start
+	xbd_run verify
+	xbd_check_verify
+	atf_check -o match:'4 queue\(s\) of 16 page\(s\), 256 segments' \
+	    cat xbd.err
+}
+
+verify_case verify_single_page_ring "a one-page ring, as old backends want"
+verify_single_page_ring_body()
+{
+	xensim_start
+	xbd_run --tunable hw.xbd.max_ring_order=0 verify
+	xbd_check_verify
+	atf_check -o match:'of 1 page\(s\)' cat xbd.err
+}
+
+verify_case verify_without_indirect "11 segments per request, no indirect"
+verify_without_indirect_body()
+{
+	xensim_start
+	xbd_run --tunable hw.xbd.max_indirect=0 verify
+	xbd_check_verify
+	atf_check -o match:', 11 segments per request' cat xbd.err
+	atf_check -o not-match:'indirect' -x "grep features xbd.err"
+}
+
+verify_case verify_one_queue "a single ring"
+verify_one_queue_body()
+{
+	xensim_start
+	xbd_run --tunable hw.xbd.max_queues=1 verify
+	xbd_check_verify
+	atf_check -o match:'1 queue\(s\)' cat xbd.err
+}
+
+verify_case verify_two_queues "two rings"
+verify_two_queues_body()
+{
+	xensim_start
+	xbd_run --tunable hw.xbd.max_queues=2 --depth 64 verify
+	xbd_check_verify
+	atf_check -o match:'2 queue\(s\)' cat xbd.err
+}
+
+verify_case verify_queue_depth_one "one request at a time"
+verify_queue_depth_one_body()
+{
+	xensim_start
+	DISK_MB=4 xbd_run --depth 1 verify
+	xbd_check_verify
+}
+
+verify_case verify_untrusted_backend \
+    "trusted=0: every data page goes through a bounce buffer"
+verify_untrusted_backend_body()
+{
+	xensim_start
+	LIBXL_DISK_BACKEND_UNTRUSTED=1 xbd_run verify
+	xbd_check_verify
+	atf_check -o match:'untrusted backend: bouncing all data' cat xbd.err
+}
+
+atf_test_case info_reports_negotiated_values cleanup
+info_reports_negotiated_values_head()
+{
+	atf_set descr "the counters hold what was negotiated"
+}
+info_reports_negotiated_values_body()
+{
+	xensim_start
+	DISK_MB=8 xbd_run info
+	atf_check -o inline:"0\n" cat xbd.rc
+	atf_check -o match:'^xvdb: 16384 sectors \(8 MiB\), sector size 512' \
+	    -o match:'^dev.xbd.xvdb.ring_pages: 16$' \
+	    -o match:'^dev.xbd.xvdb.queues: 4$' \
+	    -o match:'^dev.xbd.xvdb.max_segments: 256$' \
+	    -o match:'^dev.xbd.xvdb.max_request_size: 1048576$' \
+	    -o match:'^dev.xbd.xvdb.features: flush,discard,indirect$' \
+	    cat xbd.out
+}
+info_reports_negotiated_values_cleanup()
+{
+	xensim_stop
+}
+
+atf_test_case raw_write_lands_in_the_image cleanup
+raw_write_lands_in_the_image_head()
+{
+	atf_set descr "unaligned write through blkfront, checked on the host"
+}
+raw_write_lands_in_the_image_body()
+{
+	xensim_start
+	head -c 10000 /dev/urandom >payload
+	# A write at an odd offset: the edges are read, merged, written.
+	DISK_MB=1 xbd_run write 1000 <payload
+	atf_check -o inline:"0\n" cat xbd.rc
+	atf_check -o match:'wrote 10000 bytes at 1000' cat xbd.err
+	atf_check -s exit:0 cmp -n 10000 payload disk.img 0 1000
+	atf_check -s exit:0 cmp -n 1000 disk.img /dev/zero
+	atf_check -s exit:0 cmp -n 10000 disk.img /dev/zero 11000 0
+	# A second domain 3 reads it back through its own frontend.
+	DISK_MB=1 xbd_run read 1000 10000
+	atf_check -o inline:"0\n" cat xbd.rc
+	atf_check -s exit:0 cmp payload xbd.out
+}
+raw_write_lands_in_the_image_cleanup()
+{
+	xensim_stop
+}
+
+atf_test_case detach_under_load_waits_for_close cleanup
+detach_under_load_waits_for_close_head()
+{
+	atf_set descr "block-detach during verify: deferred, then clean"
+}
+detach_under_load_waits_for_close_body()
+{
+	xensim_start
+	DISK_MB=64 xbd_start verify
+	_n=2000
+	until grep -q 'verify: fill' xbd.err 2>/dev/null; do
+		_n=$((_n - 1))
+		if [ $_n -le 0 ] || ! kill -0 $_pid 2>/dev/null; then
+			cat xbd.err >&2
+			atf_fail "verify never started"
+		fi
+		sleep 0.01
+	done
+	# The disk is open: the backend's Closing waits for the last close.
+	atf_check -s exit:0 "$(xensim_bindir)/xensim-ctl" block-detach 3 xvdb
+	wait $_pid
+	echo $? >xbd.rc
+	xbd_check_verify
+	atf_check -o match:'deferred until the disk is closed' cat xbd.err
+	atf_check -s exit:1 xenstore-exists /local/domain/0/backend/vbd/3
+}
+detach_under_load_waits_for_close_cleanup()
+{
+	xensim_stop
+}
+
+atf_init_test_cases()
+{
+	atf_add_test_case verify_defaults
+	atf_add_test_case verify_single_page_ring
+	atf_add_test_case verify_without_indirect
+	atf_add_test_case verify_one_queue
+	atf_add_test_case verify_two_queues
+	atf_add_test_case verify_queue_depth_one
+	atf_add_test_case verify_untrusted_backend
+	atf_add_test_case info_reports_negotiated_values
+	atf_add_test_case raw_write_lands_in_the_image
+	atf_add_test_case detach_under_load_waits_for_close
+}

@@ -1,0 +1,106 @@
+/*-
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * The block backend's options.  The defaults are what Linux blkback
+ * offers on a host like the one in xen-in-qemu.md, except the queue
+ * count, which Linux takes from dom0's CPUs.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <pv/libkern.h>
+
+#include "blkback.h"
+#include "blkback_impl.h"
+
+struct blkback_conf blkback_conf = {
+	.bc_max_indirect = 256,
+	.bc_max_ring_order = BB_MAX_RING_ORDER,
+	.bc_max_queues = 4,
+	.bc_sector_size = BB_SECTOR,
+	.bc_phys_sector_size = 0,
+	.bc_max_pgrants = BB_DEFAULT_PGRANTS,
+	.bc_persistent = true,
+	.bc_flush = true,
+	.bc_barrier = true,
+	.bc_discard = true,
+	.bc_discard_secure = false,
+};
+
+enum opt_kind { OPT_BOOL, OPT_NUM, OPT_POW2 };
+
+static const struct opt {
+	const char	*o_key;
+	enum opt_kind	 o_kind;
+	uint64_t	 o_min;
+	uint64_t	 o_max;
+	size_t		 o_off;
+} opts[] = {
+#define	OFF(f)	offsetof(struct blkback_conf, f)
+	{ "indirect",		OPT_NUM,  0, BB_MAX_INDIRECT_SEGS,
+	    OFF(bc_max_indirect) },
+	{ "ring-order",		OPT_NUM,  0, BB_MAX_RING_ORDER,
+	    OFF(bc_max_ring_order) },
+	{ "queues",		OPT_NUM,  1, BB_MAX_QUEUES,
+	    OFF(bc_max_queues) },
+	/* A segment is at most a page: larger sectors could not align. */
+	{ "sector-size",	OPT_POW2, BB_SECTOR, BB_PAGE_SIZE,
+	    OFF(bc_sector_size) },
+	{ "physical-sector-size", OPT_POW2, BB_SECTOR, 1u << 20,
+	    OFF(bc_phys_sector_size) },
+	{ "max-persistent-grants", OPT_NUM, 0, 1u << 16,
+	    OFF(bc_max_pgrants) },
+	{ "persistent",		OPT_BOOL, 0, 1, OFF(bc_persistent) },
+	{ "flush",		OPT_BOOL, 0, 1, OFF(bc_flush) },
+	{ "barrier",		OPT_BOOL, 0, 1, OFF(bc_barrier) },
+	{ "discard",		OPT_BOOL, 0, 1, OFF(bc_discard) },
+	{ "discard-secure",	OPT_BOOL, 0, 1, OFF(bc_discard_secure) },
+#undef OFF
+};
+
+int
+blkback_option(const char *kv, char *err, size_t errlen)
+{
+	const struct opt *o = NULL;
+	const char *eq, *val;
+	char *base = (char *)&blkback_conf;
+	uint64_t v;
+	size_t i, klen;
+
+	if ((eq = strchr(kv, '=')) == NULL) {
+		snprintf(err, errlen, "blkback.%s: expected KEY=VALUE", kv);
+		return (EINVAL);
+	}
+	klen = (size_t)(eq - kv);
+	val = eq + 1;
+	for (i = 0; i < nitems(opts); i++) {
+		if (strlen(opts[i].o_key) == klen &&
+		    strncmp(opts[i].o_key, kv, klen) == 0)
+			o = &opts[i];
+	}
+	if (o == NULL) {
+		snprintf(err, errlen, "unknown option \"blkback.%.*s\"",
+		    (int)klen, kv);
+		return (EINVAL);
+	}
+	if (pv_strtou64(val, o->o_max, &v) != 0 || v < o->o_min ||
+	    (o->o_kind == OPT_POW2 && !pv_powerof2(v))) {
+		if (o->o_kind == OPT_BOOL)
+			snprintf(err, errlen, "blkback.%s=%s: expected 0 or 1",
+			    o->o_key, val);
+		else
+			snprintf(err, errlen, "blkback.%s=%s: expected %s "
+			    "from %ju to %ju", o->o_key, val,
+			    o->o_kind == OPT_POW2 ? "a power of two" :
+			    "a number", (uintmax_t)o->o_min,
+			    (uintmax_t)o->o_max);
+		return (EINVAL);
+	}
+	if (o->o_kind == OPT_BOOL)
+		*(bool *)(void *)(base + o->o_off) = v != 0;
+	else
+		*(uint32_t *)(void *)(base + o->o_off) = (uint32_t)v;
+	return (0);
+}

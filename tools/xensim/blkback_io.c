@@ -1,0 +1,258 @@
+/*-
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * The block backend's requests, done synchronously on the image: the
+ * checks are Linux blkback's dispatch_rw_block_io and
+ * dispatch_discard_io, on our private copy of the request.  Every sector
+ * quantity is in 512-byte units whatever the sector size, which only
+ * constrains alignment.  A request is checked whole and its grants are
+ * all mapped before the image is touched, so a bad segment fails the
+ * request without a partial write, and nothing outside the image is ever
+ * read or written.
+ */
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <unistd.h>
+
+#include <pv/libkern.h>
+
+#include "blkback.h"
+#include "blkback_impl.h"
+
+_Static_assert(sizeof(blkif_request_indirect_t) <= sizeof(blkif_request_t),
+    "an indirect request fits a ring slot");
+_Static_assert(sizeof(blkif_request_discard_t) <= sizeof(blkif_request_t),
+    "a discard request fits a ring slot");
+
+static int
+image_io(int fd, bool rd, uint8_t *buf, size_t len, off_t pos)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = rd ? pread(fd, buf, len, pos) : pwrite(fd, buf, len, pos);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return (n == 0 ? EIO : errno);
+		buf += n;
+		len -= (size_t)n;
+		pos += n;
+	}
+	return (0);
+}
+
+/*
+ * READ, WRITE, WRITE_BARRIER or FLUSH_DISKCACHE over nseg checked-here
+ * segments starting at sector.
+ */
+static int16_t
+rw_run(struct bb_ring *r, uint8_t op, uint64_t sector,
+    const struct blkif_request_segment *seg, unsigned nseg)
+{
+	struct vbd *v = r->r_vbd;
+	bool rd = op == BLKIF_OP_READ;
+	uint64_t nsect = 0, end, align = v->v_ssize / BB_SECTOR - 1;
+	unsigned i, n;
+	off_t pos;
+	uint8_t *page;
+	int16_t status = BLKIF_RSP_OKAY;
+
+	for (i = 0; i < nseg; i++) {
+		if (seg[i].last_sect >= BB_SECTORS_PER_PAGE ||
+		    seg[i].last_sect < seg[i].first_sect)
+			return (BLKIF_RSP_ERROR);
+		n = seg[i].last_sect - seg[i].first_sect + 1u;
+		if (((sector | n) & align) != 0)
+			return (BLKIF_RSP_ERROR);	/* misaligned */
+		nsect += n;
+	}
+	if (!rd && v->v_readonly)
+		return (BLKIF_RSP_ERROR);
+	end = sector + nsect;
+	if (nsect != 0 && (end < sector || end > v->v_sectors))
+		return (BLKIF_RSP_ERROR);
+	for (i = 0; i < nseg; i++) {
+		r->r_pages[i] = pgnt_map(r, seg[i].gref, rd);
+		if (r->r_pages[i] == NULL) {
+			pgnt_put_all(r);
+			return (BLKIF_RSP_ERROR);
+		}
+	}
+	/* Synchronous: whatever came before is done; make it stable. */
+	if (op == BLKIF_OP_WRITE_BARRIER && fsync(v->v_fd) != 0)
+		status = BLKIF_RSP_ERROR;
+	if (op == BLKIF_OP_FLUSH_DISKCACHE && fdatasync(v->v_fd) != 0)
+		status = BLKIF_RSP_ERROR;
+	/* In range, as checked above, whenever there is data. */
+	pos = nsect != 0 ? (off_t)(sector * BB_SECTOR) : 0;
+	for (i = 0; i < nseg && status == BLKIF_RSP_OKAY; i++) {
+		page = r->r_pages[i];
+		n = seg[i].last_sect - seg[i].first_sect + 1u;
+		if (image_io(v->v_fd, rd, page + seg[i].first_sect * BB_SECTOR,
+		    (size_t)n * BB_SECTOR, pos) != 0)
+			status = BLKIF_RSP_ERROR;
+		pos += (off_t)n * BB_SECTOR;
+	}
+	pgnt_put_all(r);
+	/* The barrier's own data is stable before it completes. */
+	if (status == BLKIF_RSP_OKAY && op == BLKIF_OP_WRITE_BARRIER &&
+	    nseg > 0 && fdatasync(v->v_fd) != 0)
+		status = BLKIF_RSP_ERROR;
+	r->r_st.st_segs += nseg;
+	if (rd)
+		r->r_st.st_rd_sect += nsect;
+	else
+		r->r_st.st_wr_sect += nsect;
+	return (status);
+}
+
+static void
+do_rw(struct bb_ring *r, const blkif_request_t *req)
+{
+	struct vbd *v = r->r_vbd;
+	int16_t status;
+
+	switch (req->operation) {
+	case BLKIF_OP_READ:
+		r->r_st.st_rd++;
+		break;
+	case BLKIF_OP_WRITE:
+		r->r_st.st_wr++;
+		break;
+	case BLKIF_OP_WRITE_BARRIER:
+		r->r_st.st_barrier++;
+		if (!v->v_barrier) {
+			status = BLKIF_RSP_EOPNOTSUPP;
+			goto out;
+		}
+		break;
+	case BLKIF_OP_FLUSH_DISKCACHE:
+		r->r_st.st_flush++;
+		if (!v->v_flush) {
+			status = BLKIF_RSP_EOPNOTSUPP;
+			goto out;
+		}
+		break;
+	}
+	/* Only a flush or a barrier may come without data. */
+	if ((req->nr_segments == 0 && (req->operation == BLKIF_OP_READ ||
+	    req->operation == BLKIF_OP_WRITE)) ||
+	    req->nr_segments > BLKIF_MAX_SEGMENTS_PER_REQUEST) {
+		status = BLKIF_RSP_ERROR;
+		goto out;
+	}
+	status = rw_run(r, req->operation, req->sector_number, req->seg,
+	    req->nr_segments);
+out:
+	ring_respond(r, req->id, req->operation, status);
+}
+
+/*
+ * The response carries indirect_op, not BLKIF_OP_INDIRECT, as Linux
+ * blkback answers and Linux blkfront checks.
+ */
+static void
+do_indirect(struct bb_ring *r, const blkif_request_t *slot)
+{
+	blkif_request_indirect_t req;
+	unsigned i, npages, nseg, max = blkback_conf.bc_max_indirect;
+	uint8_t *page;
+	int16_t status;
+
+	memcpy(&req, slot, sizeof(req));
+	r->r_st.st_indirect++;
+	if (max == 0) {
+		status = BLKIF_RSP_EOPNOTSUPP;
+		goto out;
+	}
+	if (req.indirect_op == BLKIF_OP_READ)
+		r->r_st.st_rd++;
+	else if (req.indirect_op == BLKIF_OP_WRITE)
+		r->r_st.st_wr++;
+	else {
+		status = BLKIF_RSP_ERROR;
+		goto out;
+	}
+	nseg = req.nr_segments;
+	if (nseg == 0 || nseg > max) {
+		status = BLKIF_RSP_ERROR;
+		goto out;
+	}
+	/* Copied out of the guest's pages before anything looks at them. */
+	npages = (nseg + BB_SEGS_PER_INDIRECT_PAGE - 1) /
+	    BB_SEGS_PER_INDIRECT_PAGE;
+	for (i = 0; i < npages; i++) {
+		if ((page = pgnt_map_once(r, req.indirect_grefs[i], true)) ==
+		    NULL) {
+			pgnt_put_all(r);
+			status = BLKIF_RSP_ERROR;
+			goto out;
+		}
+		memcpy(r->r_segs + i * BB_SEGS_PER_INDIRECT_PAGE, page,
+		    pv_min(nseg - i * BB_SEGS_PER_INDIRECT_PAGE,
+		    (unsigned)BB_SEGS_PER_INDIRECT_PAGE) *
+		    sizeof(*r->r_segs));
+	}
+	pgnt_put_all(r);
+	status = rw_run(r, req.indirect_op, req.sector_number, r->r_segs,
+	    nseg);
+out:
+	ring_respond(r, req.id, req.indirect_op, status);
+}
+
+static void
+do_discard(struct bb_ring *r, const blkif_request_t *slot)
+{
+	blkif_request_discard_t req;
+	struct vbd *v = r->r_vbd;
+	uint64_t end;
+	int16_t status = BLKIF_RSP_OKAY;
+
+	memcpy(&req, slot, sizeof(req));
+	r->r_st.st_discard++;
+	end = req.sector_number + req.nr_sectors;
+	if (!v->v_discard)
+		status = BLKIF_RSP_EOPNOTSUPP;
+	else if (v->v_readonly || end < req.sector_number ||
+	    end > v->v_sectors)
+		status = BLKIF_RSP_ERROR;
+	else if (req.nr_sectors == 0)
+		status = BLKIF_RSP_OKAY;
+	else if (fallocate(v->v_fd, FALLOC_FL_PUNCH_HOLE |
+	    FALLOC_FL_KEEP_SIZE, (off_t)(req.sector_number * BB_SECTOR),
+	    (off_t)(req.nr_sectors * BB_SECTOR)) != 0)
+		status = errno == EOPNOTSUPP ? BLKIF_RSP_EOPNOTSUPP :
+		    BLKIF_RSP_ERROR;
+	/* Secure: the punched blocks must not linger in a cache either. */
+	else if (blkback_conf.bc_discard_secure &&
+	    (req.flag & BLKIF_DISCARD_SECURE) != 0 && fdatasync(v->v_fd) != 0)
+		status = BLKIF_RSP_ERROR;
+	ring_respond(r, req.id, req.operation, status);
+}
+
+void
+bb_dispatch(struct bb_ring *r, const blkif_request_t *req)
+{
+	switch (req->operation) {
+	case BLKIF_OP_READ:
+	case BLKIF_OP_WRITE:
+	case BLKIF_OP_WRITE_BARRIER:
+	case BLKIF_OP_FLUSH_DISKCACHE:
+		do_rw(r, req);
+		break;
+	case BLKIF_OP_INDIRECT:
+		do_indirect(r, req);
+		break;
+	case BLKIF_OP_DISCARD:
+		do_discard(r, req);
+		break;
+	default:
+		r->r_st.st_unknown++;
+		ring_respond(r, req->id, req->operation, BLKIF_RSP_EOPNOTSUPP);
+		break;
+	}
+}

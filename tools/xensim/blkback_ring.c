@@ -1,0 +1,263 @@
+/*-
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * The block backend's rings.  A ring's pages are granted one by one and
+ * need not be contiguous guest frames, but the ring macros want one
+ * stretch of memory: each granted frame is mapped from the domain's
+ * memfd into a reserved range, as Xen's grant map does for a backend.
+ *
+ * An event from the frontend only queues its ring; the event loop then
+ * takes the queued rings in turn and serves each as Linux blkback's
+ * do_block_io_op does, with a budget so that a frontend producing
+ * without end cannot hold the loop.  Requests are copied from the ring
+ * once and only the copy is looked at.  A producer index more than a
+ * ring ahead of what we answered is a broken frontend: its ring stops.
+ */
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <pv/libkern.h>
+
+#include "blkback.h"
+#include "blkback_impl.h"
+#include "domain.h"
+#include "evloop.h"
+#include "xensim.h"
+
+static int			 io_efd = -1;
+static struct evsrc		*io_src;
+static TAILQ_HEAD(, bb_ring)	 kickq = TAILQ_HEAD_INITIALIZER(kickq);
+static unsigned			 kickq_len;
+
+unsigned
+ring_max_segs(void)
+{
+	return (pv_max((uint32_t)BLKIF_MAX_SEGMENTS_PER_REQUEST,
+	    blkback_conf.bc_max_indirect));
+}
+
+static void
+wake(void)
+{
+	uint64_t one = 1;
+
+	(void)write(io_efd, &one, sizeof(one));
+}
+
+void
+ring_kick(struct bb_ring *r)
+{
+	if (r->r_kicked || !r->r_live)
+		return;
+	r->r_kicked = true;
+	TAILQ_INSERT_TAIL(&kickq, r, r_kick);
+	kickq_len++;
+	wake();
+}
+
+/* Dom0's end of the ring's channel: may run inside a guest's hypercall. */
+static void
+ring_event(void *arg, uint32_t port)
+{
+	struct bb_ring *r = arg;
+
+	(void)port;
+	r->r_st.st_notify_rx++;
+	ring_kick(r);
+}
+
+int
+ring_map(struct bb_ring *r, uint32_t evtchn)
+{
+	struct vbd *v = r->r_vbd;
+	struct domain *d = v->v_dom;
+	size_t len = (size_t)r->r_npages * BB_PAGE_SIZE, max = ring_max_segs();
+	uint8_t *page;
+	void *va;
+	unsigned i;
+	int error;
+
+	va = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
+	    MAP_NORESERVE, -1, 0);
+	if (va == MAP_FAILED)
+		return (errno);
+	r->r_va = va;
+	for (i = 0; i < r->r_npages; i++) {
+		page = gnttab_map(d, 0, r->r_refs[i], false, &error);
+		if (page == NULL)
+			return (error);
+		r->r_nmapped++;
+		if (mmap((uint8_t *)va + (size_t)i * BB_PAGE_SIZE,
+		    BB_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED |
+		    MAP_FIXED, d->d_memfd, (off_t)(page - d->d_mem)) ==
+		    MAP_FAILED)
+			return (errno);
+	}
+	/* The frontend initialised the shared part; we only attach. */
+	BACK_RING_INIT(&r->r_ring, (blkif_sring_t *)va, len);
+	r->r_segs = calloc(max, sizeof(*r->r_segs));
+	r->r_pages = calloc(max, sizeof(*r->r_pages));
+	r->r_maps = calloc(max + BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST,
+	    sizeof(*r->r_maps));
+	if (r->r_segs == NULL || r->r_pages == NULL || r->r_maps == NULL)
+		return (ENOMEM);
+	if (v->v_persistent && (error = pgnt_init(r)) != 0)
+		return (error);
+	if ((error = evtchn_dom0_bind(v->v_domid, evtchn, ring_event, r,
+	    &r->r_port)) != 0)
+		return (error);
+	r->r_bound = true;
+	r->r_live = true;
+	r->r_served = true;
+	return (0);
+}
+
+/* Undo ring_map, however far it went. */
+void
+ring_unmap(struct bb_ring *r)
+{
+	struct domain *d = r->r_vbd->v_dom;
+	unsigned i;
+
+	if (r->r_kicked) {
+		TAILQ_REMOVE(&kickq, r, r_kick);
+		kickq_len--;
+		r->r_kicked = false;
+	}
+	r->r_live = false;
+	if (r->r_bound)
+		evtchn_dom0_close(r->r_port);
+	r->r_bound = false;
+	pgnt_put_all(r);
+	pgnt_flush(r);
+	free(r->r_pg);
+	r->r_pg = NULL;
+	for (i = 0; i < r->r_nmapped; i++)
+		gnttab_unmap(d, r->r_refs[i], false);
+	r->r_nmapped = 0;
+	if (r->r_va != NULL)
+		munmap(r->r_va, (size_t)r->r_npages * BB_PAGE_SIZE);
+	r->r_va = NULL;
+	free(r->r_segs);
+	free(r->r_pages);
+	free(r->r_maps);
+	r->r_segs = NULL;
+	r->r_pages = NULL;
+	r->r_maps = NULL;
+}
+
+void
+ring_respond(struct bb_ring *r, uint64_t id, uint8_t op, int16_t status)
+{
+	blkif_back_ring_t *br = &r->r_ring;
+	blkif_response_t rsp;
+	int notify;
+
+	/* Built aside: the frontend sees no half-written response. */
+	memset(&rsp, 0, sizeof(rsp));
+	rsp.id = id;
+	rsp.operation = op;
+	rsp.status = status;
+	memcpy(RING_GET_RESPONSE(br, br->rsp_prod_pvt), &rsp, sizeof(rsp));
+	br->rsp_prod_pvt++;
+	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(br, notify);
+	if (status != BLKIF_RSP_OKAY)
+		r->r_st.st_errors++;
+	if (notify) {
+		r->r_st.st_notify_tx++;
+		(void)evtchn_dom0_send(r->r_port);
+	}
+}
+
+static void
+ring_halt(struct bb_ring *r, RING_IDX prod)
+{
+	blkif_back_ring_t *br = &r->r_ring;
+
+	vbd_error(r->r_vbd, EACCES, "ring %u: frontend req_prod %u is %u "
+	    "ahead of our responses (%u) on a ring of %u: halting the ring",
+	    r->r_idx, prod, prod - br->rsp_prod_pvt, br->rsp_prod_pvt,
+	    RING_SIZE(br));
+	ring_unmap(r);
+}
+
+static void
+ring_run(struct bb_ring *r)
+{
+	blkif_back_ring_t *br = &r->r_ring;
+	blkif_request_t req;
+	RING_IDX rc, rp;
+	unsigned budget = 4 * RING_SIZE(br);
+	int more;
+
+	do {
+		rc = br->req_cons;
+		rp = __atomic_load_n(&br->sring->req_prod, __ATOMIC_RELAXED);
+		xen_rmb();	/* the requests up to rp, then rp */
+		if (RING_REQUEST_PROD_OVERFLOW(br, rp)) {
+			ring_halt(r, rp);
+			return;
+		}
+		while (rc != rp) {
+			if (RING_REQUEST_CONS_OVERFLOW(br, rc))
+				break;
+			if (budget == 0) {
+				/* Come back after the others had a turn. */
+				ring_kick(r);
+				return;
+			}
+			budget--;
+			RING_COPY_REQUEST(br, rc, &req);
+			br->req_cons = ++rc;
+			bb_dispatch(r, &req);
+		}
+		RING_FINAL_CHECK_FOR_REQUESTS(br, more);
+	} while (more);
+}
+
+static void
+io_run(void *arg, uint32_t events)
+{
+	struct bb_ring *r;
+	unsigned n;
+	uint64_t cnt;
+
+	(void)arg;
+	(void)events;
+	if (read(io_efd, &cnt, sizeof(cnt)) != sizeof(cnt))
+		return;
+	/* Only those queued now: a ring out of budget queues itself again. */
+	for (n = kickq_len; n > 0 && (r = TAILQ_FIRST(&kickq)) != NULL;
+	    n--) {
+		TAILQ_REMOVE(&kickq, r, r_kick);
+		kickq_len--;
+		r->r_kicked = false;
+		ring_run(r);
+	}
+	if (!TAILQ_EMPTY(&kickq))
+		wake();
+}
+
+int
+bb_ring_init(void)
+{
+	if ((io_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
+		return (errno);
+	if ((io_src = evloop_add(io_efd, EPOLLIN, io_run, NULL)) == NULL)
+		return (ENOMEM);
+	return (0);
+}
+
+void
+bb_ring_fini(void)
+{
+	evloop_del(io_src);
+	io_src = NULL;
+	if (io_efd >= 0)
+		close(io_efd);
+	io_efd = -1;
+}
