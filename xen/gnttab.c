@@ -168,9 +168,10 @@ xen_gnttab_reserve(struct xen_grefs *g, unsigned count)
 		pv_mtx_unlock(&gnt_mtx);
 		return (ENOSPC);
 	}
-	if (g->g_count + count > g->g_cap) {
-		refs = pv_malloc((g->g_count + count) * sizeof(*refs),
-		    PV_M_NOWAIT);
+	/* Room for every reference the group owns: claimed ones come back. */
+	if (g->g_count + g->g_claimed + count > g->g_cap) {
+		refs = pv_malloc((g->g_count + g->g_claimed + count) *
+		    sizeof(*refs), PV_M_NOWAIT);
 		if (refs == NULL) {
 			pv_mtx_unlock(&gnt_mtx);
 			return (ENOMEM);
@@ -181,7 +182,7 @@ xen_gnttab_reserve(struct xen_grefs *g, unsigned count)
 			pv_free(g->g_refs);
 		}
 		g->g_refs = refs;
-		g->g_cap = g->g_count + count;
+		g->g_cap = g->g_count + g->g_claimed + count;
 	}
 	while (count-- > 0)
 		g->g_refs[g->g_count++] = gnt_free[--gnt_nfree];
@@ -210,13 +211,15 @@ grant_ref_t
 xen_gnttab_claim(struct xen_grefs *g)
 {
 	pv_assert(g->g_count > 0);
+	g->g_claimed++;
 	return (g->g_refs[--g->g_count]);
 }
 
 void
 xen_gnttab_release(struct xen_grefs *g, grant_ref_t ref)
 {
-	pv_assert(g->g_count < g->g_cap);
+	pv_assert(g->g_claimed > 0 && g->g_count < g->g_cap);
+	g->g_claimed--;
 	g->g_refs[g->g_count++] = ref;
 }
 

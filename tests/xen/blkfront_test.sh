@@ -125,9 +125,43 @@ verify_case verify_untrusted_backend \
 verify_untrusted_backend_body()
 {
 	xensim_start
-	LIBXL_DISK_BACKEND_UNTRUSTED=1 xbd_run verify
+	# Persistent grants isolate by themselves: turn them off to bounce.
+	LIBXL_DISK_BACKEND_UNTRUSTED=1 xbd_run --tunable hw.xbd.persistent=0 \
+	    verify
 	xbd_check_verify
 	atf_check -o match:'untrusted backend: bouncing all data' cat xbd.err
+}
+
+verify_case verify_persistent_off "transient grants for every request"
+verify_persistent_off_body()
+{
+	xensim_start
+	xbd_run --tunable hw.xbd.persistent=0 verify
+	xbd_check_verify
+	atf_check -o not-match:'persistent' -x "grep features xbd.err"
+}
+
+verify_case verify_backend_without_persistent \
+    "the backend does not offer persistent grants"
+verify_backend_without_persistent_body()
+{
+	xensim_start -o blkback.persistent=0
+	xbd_run verify
+	xbd_check_verify
+	atf_check -o not-match:'persistent' -x "grep features xbd.err"
+}
+
+verify_case verify_backend_minimal \
+    "a backend with every optional feature off"
+verify_backend_minimal_body()
+{
+	xensim_start -o blkback.indirect=0 -o blkback.ring-order=0 \
+	    -o blkback.queues=1 -o blkback.persistent=0 -o blkback.flush=0 \
+	    -o blkback.barrier=0 -o blkback.discard=0
+	xbd_run verify
+	xbd_check_verify
+	atf_check -o match:'1 queue\(s\) of 1 page\(s\), 11 segments per request, features none' \
+	    cat xbd.err
 }
 
 atf_test_case info_reports_negotiated_values cleanup
@@ -145,7 +179,7 @@ info_reports_negotiated_values_body()
 	    -o match:'^dev.xbd.xvdb.queues: 4$' \
 	    -o match:'^dev.xbd.xvdb.max_segments: 256$' \
 	    -o match:'^dev.xbd.xvdb.max_request_size: 1048576$' \
-	    -o match:'^dev.xbd.xvdb.features: flush,discard,indirect$' \
+	    -o match:'^dev.xbd.xvdb.features: flush,discard,indirect,persistent$' \
 	    cat xbd.out
 }
 info_reports_negotiated_values_cleanup()
@@ -219,6 +253,9 @@ atf_init_test_cases()
 	atf_add_test_case verify_two_queues
 	atf_add_test_case verify_queue_depth_one
 	atf_add_test_case verify_untrusted_backend
+	atf_add_test_case verify_persistent_off
+	atf_add_test_case verify_backend_without_persistent
+	atf_add_test_case verify_backend_minimal
 	atf_add_test_case info_reports_negotiated_values
 	atf_add_test_case raw_write_lands_in_the_image
 	atf_add_test_case detach_under_load_waits_for_close

@@ -35,6 +35,7 @@
 static uint32_t	xbd_max_ring_order = 4;		/* 16 pages */
 static uint32_t	xbd_max_indirect = 256;		/* 1 MiB requests */
 static uint32_t	xbd_max_queues = 4;
+static uint32_t	xbd_persistent = 1;
 static bool	xbd_tunables_done;
 
 void
@@ -53,6 +54,14 @@ xbd_init(void)
 	    XBD_MAX_INDIRECT_SEGS, "most segments per indirect request");
 	pv_ctl_tunable(n, "max_queues", &xbd_max_queues, 1, XBD_MAX_QUEUES,
 	    "most rings (queues) per disk");
+	pv_ctl_tunable(n, "persistent", &xbd_persistent, 0, 1,
+	    "offer persistent grants");
+}
+
+bool
+xbd_want_persistent(void)
+{
+	return (xbd_persistent != 0);
 }
 
 static void
@@ -111,6 +120,10 @@ xbd_talk(struct xbd_softc *sc)
 		if ((error = xbd_rings_publish(sc, t)) == 0)
 			error = xenbus_write(t, sc->sc_node, "protocol",
 			    XEN_IO_PROTO_ABI_NATIVE);
+		/* Offered only as configured (Linux's 2022 fix). */
+		if (error == 0)
+			error = xenbus_printf(t, sc->sc_node,
+			    "feature-persistent", "%u", xbd_want_persistent());
 		if (error != 0) {
 			(void)xenbus_transaction_end(t, true);
 			break;
@@ -135,11 +148,12 @@ static void
 xbd_features_string(struct xbd_softc *sc)
 {
 	snprintf(sc->sc_c_features, sizeof(sc->sc_c_features),
-	    "%s%s%s%s%s", (sc->sc_features & PV_DISK_FLUSH) ? "flush," : "",
+	    "%s%s%s%s%s%s", (sc->sc_features & PV_DISK_FLUSH) ? "flush," : "",
 	    (sc->sc_features & PV_DISK_BARRIER) ? "barrier," : "",
 	    (sc->sc_features & PV_DISK_DISCARD) ? "discard," : "",
 	    (sc->sc_features & PV_DISK_SECURE_DISCARD) ? "secure," : "",
-	    sc->sc_indirect ? "indirect," : "");
+	    sc->sc_indirect ? "indirect," : "",
+	    sc->sc_persistent ? "persistent," : "");
 	if (sc->sc_c_features[0] != '\0')
 		sc->sc_c_features[strlen(sc->sc_c_features) - 1] = '\0';
 }
@@ -168,6 +182,8 @@ xbd_counters(struct xbd_softc *sc)
 	    "requests through bounce buffers");
 	pv_ctl_counter(n, "indirect", &sc->sc_c_indirect,
 	    "indirect requests");
+	pv_ctl_counter(n, "persistent_pages", &sc->sc_c_pgnt,
+	    "pages granted for good, all queues");
 }
 
 /* Read the backend's description of the disk; 0 or a refusal logged. */
@@ -175,7 +191,7 @@ static int
 xbd_gather(struct xbd_softc *sc, struct pv_disk_info *di, uint64_t *segsp)
 {
 	uint64_t sectors, info, ssize, pssize, flush, barrier, discard;
-	uint64_t gran, align, secure, segs;
+	uint64_t gran, align, secure, segs, persistent;
 	const char *be = sc->sc_backend;
 	xenbus_txn_t t = XENBUS_TXN_NONE;
 	char why[96];
@@ -197,7 +213,9 @@ xbd_gather(struct xbd_softc *sc, struct pv_disk_info *di, uint64_t *segsp)
 	    &align) ||
 	    xenbus_read_u64_default(t, be, "discard-secure", 1, 0, &secure) ||
 	    xenbus_read_u64_default(t, be, "feature-max-indirect-segments",
-	    UINT32_MAX, 0, &segs)) {
+	    UINT32_MAX, 0, &segs) ||
+	    xenbus_read_u64_default(t, be, "feature-persistent", 1, 0,
+	    &persistent)) {
 		snprintf(why, sizeof(why), "unreadable disk description "
 		    "(see above)");
 		goto refuse;
@@ -240,6 +258,7 @@ xbd_gather(struct xbd_softc *sc, struct pv_disk_info *di, uint64_t *segsp)
 	    (discard ? PV_DISK_DISCARD : 0) |
 	    (discard && secure ? PV_DISK_SECURE_DISCARD : 0);
 	*segsp = segs;
+	sc->sc_persistent = persistent != 0 && xbd_want_persistent();
 	return (0);
 refuse:
 	xbd_refuse(sc, EINVAL, why);
@@ -326,7 +345,8 @@ xbd_connect(struct xbd_softc *sc)
 	    "queue(s) of %u page(s), %u segments per request, features %s",
 	    (uintmax_t)di.di_sectors, di.di_sector_size,
 	    di.di_readonly ? ", read-only" : "",
-	    sc->sc_trusted ? "" : ", untrusted backend: bouncing all data",
+	    sc->sc_trusted || sc->sc_persistent ? "" :
+	    ", untrusted backend: bouncing all data",
 	    sc->sc_nrings,
 	    1u << sc->sc_ring_order, sc->sc_max_segs,
 	    sc->sc_c_features[0] != '\0' ? sc->sc_c_features : "none");
@@ -367,6 +387,8 @@ xbd_disconnect(struct xbd_softc *sc, bool requeue)
 					xen_gnttab_release(&x->x_grefs, ref);
 			}
 			x->x_nrefs = x->x_nind = 0;
+			/* The pool goes with the rings below. */
+			x->x_npg = 0;
 			xen_gnttab_unreserve(&x->x_grefs);
 			if (x->x_bounce != NULL)
 				pv_pages_free(x->x_bounce, x->x_bounce_pages);

@@ -41,6 +41,15 @@ ring_alloc(struct xbd_softc *sc, struct xbd_ring *r)
 
 	r->r_sc = sc;
 	r->r_npages = 1u << sc->sc_ring_order;
+	r->r_pg = pv_malloc(XBD_MAX_PGNT * sizeof(*r->r_pg), PV_M_NOWAIT);
+	r->r_pg_free = pv_malloc(XBD_MAX_PGNT * sizeof(*r->r_pg_free),
+	    PV_M_NOWAIT);
+	r->r_npg = r->r_nfree = 0;
+	if (r->r_pg == NULL || r->r_pg_free == NULL) {
+		pv_free(r->r_pg);
+		pv_free(r->r_pg_free);
+		return (ENOMEM);
+	}
 	sring = pv_pages_alloc(r->r_npages, PV_M_NOWAIT | PV_M_ZERO, &pfn);
 	if (sring == NULL)
 		return (ENOMEM);
@@ -67,7 +76,64 @@ fail_grants:
 fail_pages:
 	pv_pages_free(sring, r->r_npages);
 	r->r_sring = NULL;
+	pv_free(r->r_pg);
+	pv_free(r->r_pg_free);
 	return (error);
+}
+
+/* Give the persistent pool back; the backend has unmapped it by now. */
+static void
+pgnt_free_all(struct xbd_ring *r)
+{
+	unsigned i, leaked = 0;
+
+	for (i = 0; i < r->r_npg; i++) {
+		if (xen_gnttab_end(r->r_pg[i].p_ref) != 0) {
+			leaked++;
+			continue;
+		}
+		xen_gnttab_release(&r->r_pg_grefs, r->r_pg[i].p_ref);
+		pv_page_free(r->r_pg[i].p_va);
+	}
+	if (leaked > 0)
+		pv_log(PV_LOG_ERR, r->r_sc->sc_name, "backend still maps %u "
+		    "persistent grants; leaving their pages to it", leaked);
+	xen_gnttab_unreserve(&r->r_pg_grefs);
+	r->r_sc->sc_c_pgnt -= r->r_npg;
+	r->r_npg = r->r_nfree = 0;
+}
+
+/* A pool page: a free one, or a new one while the pool may grow. */
+static int
+pgnt_get(struct xbd_softc *sc, struct xbd_ring *r)
+{
+	struct xbd_pgnt *pg;
+	pv_pfn_t pfn;
+
+	if (r->r_nfree > 0)
+		return (r->r_pg_free[--r->r_nfree]);
+	if (r->r_npg == XBD_MAX_PGNT)
+		return (-1);
+	pg = &r->r_pg[r->r_npg];
+	if ((pg->p_va = pv_page_alloc(PV_M_NOWAIT, &pfn)) == NULL)
+		return (-1);
+	if (xen_gnttab_reserve(&r->r_pg_grefs, 1) != 0) {
+		pv_page_free(pg->p_va);
+		return (-1);
+	}
+	/* Kept writable both ways: the backend keeps one mapping. */
+	pg->p_ref = xen_gnttab_claim(&r->r_pg_grefs);
+	xen_gnttab_grant(pg->p_ref, sc->sc_backend_id, pfn, false);
+	sc->sc_c_pgnt++;
+	return ((int)r->r_npg++);
+}
+
+static void
+pgnt_put(struct xbd_ring *r, struct xbd_cmd *x)
+{
+	while (x->x_npg > 0)
+		r->r_pg_free[r->r_nfree++] = x->x_pg[--x->x_npg];
+	x->x_npg_data = 0;
 }
 
 static void
@@ -80,6 +146,11 @@ ring_free(struct xbd_ring *r)
 		return;
 	(void)xen_evtchn_close(r->r_port);
 	r->r_bound = false;
+	pgnt_free_all(r);
+	pv_free(r->r_pg);
+	pv_free(r->r_pg_free);
+	r->r_pg = NULL;
+	r->r_pg_free = NULL;
 	for (i = 0; i < r->r_npages; i++) {
 		if (xen_gnttab_end(r->r_refs[i]) != 0)
 			leaked = true;
@@ -324,6 +395,57 @@ grant_data(struct xbd_softc *sc, struct xbd_cmd *x, struct pv_blkcmd *c,
 	return (0);
 }
 
+/*
+ * Once persistent grants are agreed the backend may keep any grant it is
+ * given mapped (blkif.h leaves it to the backend), so every page it sees
+ * comes from the pool: the data, copied in whole pages whatever its
+ * alignment, and the indirect segment lists.  ENOSPC when the ring's pool
+ * is spent; the ring's own completions give pages back.
+ */
+static int
+grant_persistent(struct xbd_softc *sc, struct xbd_ring *r, struct xbd_cmd *x,
+    struct pv_blkcmd *c, struct blkif_request_segment *segs, unsigned *nsegsp,
+    grant_ref_t *ind_refs, unsigned *nindp)
+{
+	uint64_t done, len;
+	unsigned n, i, nind = 0;
+	int idx;
+
+	for (n = 0, done = 0; done < c->c_bytes; n++, done += len) {
+		len = pv_min(PV_PAGE_SIZE, c->c_bytes - done);
+		if ((idx = pgnt_get(sc, r)) < 0)
+			goto spent;
+		x->x_pg[x->x_npg++] = (uint16_t)idx;
+		if (c->c_op == PV_BIO_WRITE)
+			memcpy(r->r_pg[idx].p_va, (char *)c->c_data + done,
+			    len);
+		segs[n].gref = r->r_pg[idx].p_ref;
+		segs[n].first_sect = 0;
+		segs[n].last_sect = (uint8_t)(len / PV_SECTOR_SIZE - 1);
+	}
+	x->x_npg_data = x->x_npg;
+	if (n > BLKIF_MAX_SEGMENTS_PER_REQUEST) {
+		nind = (n + XBD_SEGS_PER_INDIRECT_PAGE - 1) /
+		    XBD_SEGS_PER_INDIRECT_PAGE;
+		for (i = 0; i < nind; i++) {
+			if ((idx = pgnt_get(sc, r)) < 0)
+				goto spent;
+			x->x_pg[x->x_npg++] = (uint16_t)idx;
+			memcpy(r->r_pg[idx].p_va, segs + i *
+			    XBD_SEGS_PER_INDIRECT_PAGE, pv_min(n - i *
+			    XBD_SEGS_PER_INDIRECT_PAGE,
+			    XBD_SEGS_PER_INDIRECT_PAGE) * sizeof(*segs));
+			ind_refs[i] = r->r_pg[idx].p_ref;
+		}
+	}
+	*nsegsp = n;
+	*nindp = nind;
+	return (0);
+spent:
+	pgnt_put(r, x);
+	return (ENOSPC);
+}
+
 static unsigned
 pages_spanned(const struct pv_blkcmd *c)
 {
@@ -332,6 +454,37 @@ pages_spanned(const struct pv_blkcmd *c)
 	/* Bounced data starts page aligned, and never needs more. */
 	return ((unsigned)(((va & PV_PAGE_MASK) + c->c_bytes + PV_PAGE_SIZE -
 	    1) / PV_PAGE_SIZE));
+}
+
+/* A READ or WRITE request: direct, or indirect past 11 segments. */
+static void
+build_rw(struct xbd_softc *sc, blkif_request_t *req, struct pv_blkcmd *c,
+    const struct blkif_request_segment *segs, unsigned nsegs,
+    const grant_ref_t *ind_refs, unsigned nind)
+{
+	struct blkif_request_indirect *ind = (void *)req;
+	unsigned i;
+
+	if (nsegs <= BLKIF_MAX_SEGMENTS_PER_REQUEST) {
+		req->operation = c->c_op == PV_BIO_READ ? BLKIF_OP_READ :
+		    (c->c_flags & PV_BIO_ORDERED) != 0 &&
+		    (sc->sc_features & PV_DISK_BARRIER) != 0 ?
+		    BLKIF_OP_WRITE_BARRIER : BLKIF_OP_WRITE;
+		req->nr_segments = (uint8_t)nsegs;
+		req->handle = (blkif_vdev_t)sc->sc_devid;
+		req->sector_number = c->c_sector;
+		memcpy(req->seg, segs, nsegs * sizeof(segs[0]));
+		return;
+	}
+	ind->operation = BLKIF_OP_INDIRECT;
+	ind->indirect_op = c->c_op == PV_BIO_READ ? BLKIF_OP_READ :
+	    BLKIF_OP_WRITE;
+	ind->nr_segments = (uint16_t)nsegs;
+	ind->handle = (blkif_vdev_t)sc->sc_devid;
+	ind->sector_number = c->c_sector;
+	for (i = 0; i < nind; i++)
+		ind->indirect_grefs[i] = ind_refs[i];
+	sc->sc_c_indirect++;
 }
 
 static int
@@ -367,6 +520,16 @@ xbd_start(void *arg, struct pv_blkcmd *c)
 		break;
 	}
 	default:
+		if (sc->sc_persistent) {
+			grant_ref_t ind_refs[BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST];
+
+			if (grant_persistent(sc, r, x, c, segs, &nsegs,
+			    ind_refs, &nind) != 0)
+				return (EAGAIN);
+			build_rw(sc, req, c, segs, nsegs, ind_refs, nind);
+			nind = 0;	/* pool pages: nothing to end */
+			break;
+		}
 		/* Reserve every reference first: nothing fails half way. */
 		need = pages_spanned(c);
 		if (sc->sc_indirect && need > BLKIF_MAX_SEGMENTS_PER_REQUEST)
@@ -382,40 +545,19 @@ xbd_start(void *arg, struct pv_blkcmd *c)
 			xen_gnttab_unreserve(&x->x_grefs);
 			return (error);
 		}
-		if (nsegs <= BLKIF_MAX_SEGMENTS_PER_REQUEST) {
-			req->operation = c->c_op == PV_BIO_READ ?
-			    BLKIF_OP_READ : (c->c_flags & PV_BIO_ORDERED) != 0 &&
-			    (sc->sc_features & PV_DISK_BARRIER) != 0 ?
-			    BLKIF_OP_WRITE_BARRIER : BLKIF_OP_WRITE;
-			req->nr_segments = (uint8_t)nsegs;
-			req->handle = (blkif_vdev_t)sc->sc_devid;
-			req->sector_number = c->c_sector;
-			memcpy(req->seg, segs, nsegs * sizeof(segs[0]));
-			break;
-		}
-		{
-			struct blkif_request_indirect *ind = (void *)req;
-			struct blkif_request_segment *isegs = x->x_ind;
-			pv_paddr_t pa;
+		if (nsegs > BLKIF_MAX_SEGMENTS_PER_REQUEST) {
+			pv_paddr_t pa = pv_vtophys(x->x_ind);
 
-			memcpy(isegs, segs, nsegs * sizeof(segs[0]));
+			memcpy(x->x_ind, segs, nsegs * sizeof(segs[0]));
 			nind = (nsegs + XBD_SEGS_PER_INDIRECT_PAGE - 1) /
 			    XBD_SEGS_PER_INDIRECT_PAGE;
-			pa = pv_vtophys(x->x_ind);
 			for (i = 0; i < nind; i++) {
-				ind->indirect_grefs[i] = x->x_ind_refs[i] =
-				    xen_gnttab_claim(&x->x_grefs);
-				xen_gnttab_grant(ind->indirect_grefs[i],
+				x->x_ind_refs[i] = xen_gnttab_claim(&x->x_grefs);
+				xen_gnttab_grant(x->x_ind_refs[i],
 				    sc->sc_backend_id, pv_atop(pa) + i, true);
 			}
-			ind->operation = BLKIF_OP_INDIRECT;
-			ind->indirect_op = c->c_op == PV_BIO_READ ?
-			    BLKIF_OP_READ : BLKIF_OP_WRITE;
-			ind->nr_segments = (uint16_t)nsegs;
-			ind->handle = (blkif_vdev_t)sc->sc_devid;
-			ind->sector_number = c->c_sector;
-			sc->sc_c_indirect++;
 		}
+		build_rw(sc, req, c, segs, nsegs, x->x_ind_refs, nind);
 		break;
 	}
 	x->x_nind = nind;
@@ -488,6 +630,21 @@ cmd_finish(struct xbd_softc *sc, struct pv_blkcmd *c, struct xbd_cmd *x,
 
 	if (x->x_op != BLKIF_OP_FLUSH_DISKCACHE && x->x_op != BLKIF_OP_DISCARD)
 		ok = end_grants(sc, x);
+	if (x->x_npg > 0) {
+		struct xbd_ring *r = x->x_ring;
+		uint64_t done, len;
+		unsigned i;
+
+		if (error == 0 && c->c_op == PV_BIO_READ) {
+			for (i = 0, done = 0; i < x->x_npg_data; i++,
+			    done += len) {
+				len = pv_min(PV_PAGE_SIZE, c->c_bytes - done);
+				memcpy((char *)c->c_data + done,
+				    r->r_pg[x->x_pg[i]].p_va, len);
+			}
+		}
+		pgnt_put(r, x);
+	}
 	if (x->x_bounce != NULL) {
 		if (ok && error == 0 && c->c_op == PV_BIO_READ)
 			memcpy(c->c_data, x->x_bounce, c->c_bytes);

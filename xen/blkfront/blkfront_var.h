@@ -38,7 +38,16 @@
 #define	XBD_SEGS_PER_INDIRECT_PAGE \
 				(PV_PAGE_SIZE / sizeof(struct blkif_request_segment))
 
+/* Linux blkback's default max_persistent_grants, per ring. */
+#define	XBD_MAX_PGNT		1056
+
 struct xbd_softc;
+
+/* A page granted once and kept: persistent grants (blkif.h note 8). */
+struct xbd_pgnt {
+	void		*p_va;
+	grant_ref_t	 p_ref;
+};
 
 struct xbd_ring {
 	struct xbd_softc	*r_sc;
@@ -50,6 +59,11 @@ struct xbd_ring {
 	struct xen_grefs	 r_grefs;
 	evtchn_port_t		 r_port;
 	bool			 r_bound;
+	struct xbd_pgnt		*r_pg;		/* the pool, grown on demand */
+	uint16_t		*r_pg_free;	/* stack of free pool indices */
+	unsigned		 r_npg;
+	unsigned		 r_nfree;
+	struct xen_grefs	 r_pg_grefs;
 	uint64_t		 r_kicks;	/* notifications sent */
 	uint64_t		 r_intrs;
 };
@@ -67,6 +81,11 @@ struct xbd_cmd {
 	unsigned		 x_nind;
 	void			*x_bounce;
 	size_t			 x_bounce_pages;
+	/* Pool indices: the data pages, then the indirect pages. */
+	uint16_t		 x_pg[XBD_MAX_INDIRECT_SEGS +
+				    BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST];
+	unsigned		 x_npg;
+	unsigned		 x_npg_data;
 };
 
 enum xbd_conn { XBD_DISCONNECTED, XBD_CONNECTING, XBD_CONNECTED,
@@ -92,7 +111,7 @@ struct xbd_softc {
 	struct xbd_ring		 sc_rings[XBD_MAX_QUEUES];
 	unsigned		 sc_max_segs;	/* per request */
 	bool			 sc_indirect;
-	bool			 sc_persistent;
+	bool			 sc_persistent;	/* both sides agreed */
 	uint32_t		 sc_features;	/* PV_DISK_* */
 	struct pv_disk_info	 sc_info;
 	struct xbd_cmd		*sc_cmds;
@@ -106,6 +125,7 @@ struct xbd_softc {
 	uint64_t		 sc_c_max_segs, sc_c_max_bytes, sc_c_queues;
 	uint64_t		 sc_c_kicks, sc_c_intrs, sc_c_responses;
 	uint64_t		 sc_c_bounced, sc_c_indirect;
+	uint64_t		 sc_c_pgnt;		/* pool pages, all rings */
 	char			 sc_c_features[96];
 };
 
@@ -115,6 +135,7 @@ void	xbd_rings_unbind(struct xbd_softc *sc);
 void	xbd_rings_free(struct xbd_softc *sc);
 int	xbd_rings_publish(struct xbd_softc *sc, xenbus_txn_t t);
 int	xbd_cmds_alloc(struct xbd_softc *sc, unsigned ncmds);
+bool	xbd_want_persistent(void);
 void	xbd_cmds_free(struct xbd_softc *sc);
 extern const struct pv_blk_ops xbd_blk_ops;
 

@@ -24,7 +24,8 @@ void	xen_gnttab_fini(void);
 /* A driver's reserved references. */
 struct xen_grefs {
 	grant_ref_t	*g_refs;
-	unsigned	 g_count;
+	unsigned	 g_count;	/* reserved, not claimed */
+	unsigned	 g_claimed;	/* claimed, not yet released */
 	unsigned	 g_cap;
 };
 
