@@ -144,7 +144,9 @@ $(FUZZ_O)/xs_fuzz: $(FUZZ_SRCS) $(wildcard tools/xensim/*.h)
 	$(FUZZ_CC) $(CPPFLAGS) -Itools/xensim $(WARNS) $(FUZZ_CFLAGS) \
 	    -o $@ $(FUZZ_SRCS)
 
-fuzz: $(FUZZ_O)/xs_fuzz
+fuzz:
+	@tools/deps.sh fuzz
+	@$(MAKE) --no-print-directory $(FUZZ_O)/xs_fuzz
 	@mkdir -p $(FUZZ_O)/corpus
 	@echo "fuzz: $(FUZZ_RUNS) runs; log in $(FUZZ_O)/xs_fuzz.log"
 	@t0=$$(date +%s); \
@@ -165,7 +167,8 @@ $(O)/bin/membw: $(O)/obj/tools/bench/membw.o
 	$(CC) $(ALL_CFLAGS) -o $@ $^
 
 .PHONY: bench
-bench: deps
+bench:
+	@tools/deps.sh bench
 	@$(MAKE) --no-print-directory all $(O)/bin/membw
 	@tools/bench/blkfront_bench.sh $(O)
 

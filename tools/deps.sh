@@ -1,12 +1,15 @@
 #!/bin/sh
 # Install the Debian packages a pvkit target needs, and only those that are
-# missing.  Usage: tools/deps.sh test|run
+# missing.  Usage: tools/deps.sh test|run|fuzz|bench
 set -eu
 
 case "${1:-test}" in
 test)	want="gcc make libc6-dev kyua atf-sh libatf-dev libxen-dev xenstore-utils" ;;
 run)	want="gcc make libc6-dev" ;;
-*)	echo "deps.sh: unknown set '$1' (expected test or run)" >&2; exit 2 ;;
+fuzz)	want="gcc make libc6-dev libxen-dev clang libclang-rt-14-dev" ;;
+bench)	want="gcc make libc6-dev kyua libxen-dev xenstore-utils valgrind" ;;
+*)	echo "deps.sh: unknown set '$1' (expected test, run, fuzz or bench)" >&2
+	exit 2 ;;
 esac
 
 missing=""
