@@ -164,6 +164,68 @@ verify_backend_minimal_body()
 	    cat xbd.err
 }
 
+verify_case verify_across_suspend_resume \
+    "suspend and resume every 40 ms during verify: nothing lost"
+verify_across_suspend_resume_body()
+{
+	xensim_start
+	DISK_MB=32 xbd_run --suspend-every 40 verify
+	xbd_check_verify
+	atf_check -o match:'xbdtool: [1-9][0-9]* suspend/resume cycles' \
+	    cat xbd.err
+}
+
+atf_test_case polled_io_without_interrupts cleanup
+polled_io_without_interrupts_head()
+{
+	atf_set descr "the ring interrupts masked: write and read by polling"
+}
+polled_io_without_interrupts_body()
+{
+	xensim_start
+	head -c 20000 /dev/urandom >payload
+	DISK_MB=1 xbd_run --polled write 4096 <payload
+	atf_check -o inline:"0\n" cat xbd.rc
+	atf_check -s exit:0 cmp -n 20000 payload disk.img 0 4096
+	DISK_MB=1 xbd_run --polled read 4096 20000
+	atf_check -o inline:"0\n" cat xbd.rc
+	atf_check -s exit:0 cmp payload xbd.out
+}
+polled_io_without_interrupts_cleanup()
+{
+	xensim_stop
+}
+
+atf_test_case detach_while_idle_then_reattach cleanup
+detach_while_idle_then_reattach_head()
+{
+	atf_set descr "block-detach of a closed disk, then a new attach"
+}
+detach_while_idle_then_reattach_body()
+{
+	xensim_start
+	xbd_start idle 30
+	_n=1000
+	until grep -q 'idle: connected' xbd.err 2>/dev/null; do
+		_n=$((_n - 1))
+		[ $_n -gt 0 ] || atf_fail "the disk never connected"
+		sleep 0.01
+	done
+	atf_check -s exit:0 "$(xensim_bindir)/xensim-ctl" block-detach 3 xvdb
+	wait $_pid
+	atf_check -o inline:"0\n" -x "echo $?"
+	atf_check -o match:'idle: detached by the toolstack' cat xbd.err
+	atf_check -s exit:1 grep -q LEAK xbd.err
+	atf_check -s exit:1 xenstore-exists /local/domain/0/backend/vbd/3
+	# The same domain and vdev attach again and work.
+	xbd_run verify
+	xbd_check_verify
+}
+detach_while_idle_then_reattach_cleanup()
+{
+	xensim_stop
+}
+
 atf_test_case info_reports_negotiated_values cleanup
 info_reports_negotiated_values_head()
 {
@@ -256,6 +318,9 @@ atf_init_test_cases()
 	atf_add_test_case verify_persistent_off
 	atf_add_test_case verify_backend_without_persistent
 	atf_add_test_case verify_backend_minimal
+	atf_add_test_case verify_across_suspend_resume
+	atf_add_test_case polled_io_without_interrupts
+	atf_add_test_case detach_while_idle_then_reattach
 	atf_add_test_case info_reports_negotiated_values
 	atf_add_test_case raw_write_lands_in_the_image
 	atf_add_test_case detach_under_load_waits_for_close

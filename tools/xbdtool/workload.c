@@ -441,6 +441,15 @@ w_info(struct xbdtool_args *a, const struct pv_disk_info *di)
 	return (0);
 }
 
+/* One bio, with interrupts or, for --polled, by polling the rings. */
+static int
+raw_bio(struct xbdtool_args *a, struct pv_bio *bio)
+{
+	if (a->polled)
+		return (pv_blk_io_polled(a->blk, bio, 10 * PV_NS_PER_SEC));
+	return (pv_blk_io(a->blk, bio));
+}
+
 /* Read or write [off, off + len) through whole sectors. */
 static int
 raw_io(struct xbdtool_args *a, const struct pv_disk_info *di, bool write,
@@ -471,13 +480,13 @@ raw_io(struct xbdtool_args *a, const struct pv_disk_info *di, bool write,
 		/* Reads always; writes first read the edges they keep. */
 		bio.b_op = PV_BIO_READ;
 		if (!write || (off + done) % ss != 0 || chunk % ss != 0)
-			error = pv_blk_io(a->blk, &bio);
+			error = raw_bio(a, &bio);
 		if (error != 0)
 			break;
 		if (write) {
 			memcpy(buf + (off + done - start), data + done, chunk);
 			bio.b_op = PV_BIO_WRITE;
-			error = pv_blk_io(a->blk, &bio);
+			error = raw_bio(a, &bio);
 		} else
 			memcpy(data + done, buf + (off + done - start), chunk);
 		done += chunk;

@@ -31,7 +31,9 @@
 #include <pv/hosted.h>
 #include <pv/libkern.h>
 #include <pv/mem.h>
+#include <pv/sync.h>
 #include <pv/sysctl.h>
+#include <pv/thread.h>
 #include <pv/time.h>
 #include <pv/xen_hosted.h>
 #include <xenpv/blkfront.h>
@@ -42,15 +44,76 @@
 
 #include "xbdtool.h"
 
+/* --suspend-every: suspend and resume the disk while the workload runs. */
+struct cycler {
+	struct pv_mtx		 cy_mtx;
+	struct xbd_softc	*cy_sc;
+	uint64_t		 cy_every_ns;
+	bool			 cy_stop;
+	unsigned		 cy_cycles;
+	unsigned		 cy_requeued;
+	int			 cy_error;
+};
+
+static void
+cycler_run(void *arg)
+{
+	struct cycler *cy = arg;
+	unsigned requeued;
+	int error;
+
+	pv_mtx_lock(&cy->cy_mtx);
+	while (!cy->cy_stop) {
+		pv_sleep(cy, &cy->cy_mtx, "cycle", cy->cy_every_ns);
+		if (cy->cy_stop)
+			break;
+		pv_mtx_unlock(&cy->cy_mtx);
+		error = xbd_suspend(cy->cy_sc, 5 * PV_NS_PER_SEC, &requeued);
+		if (error == 0)
+			error = xbd_wait_connected(cy->cy_sc,
+			    20 * PV_NS_PER_SEC);
+		pv_mtx_lock(&cy->cy_mtx);
+		if (error != 0) {
+			cy->cy_error = error;
+			break;
+		}
+		cy->cy_cycles++;
+		cy->cy_requeued += requeued;
+	}
+	pv_mtx_unlock(&cy->cy_mtx);
+}
+
+/* idle SECONDS: stay attached, closed, until the toolstack detaches. */
+static int
+idle(const struct xbdtool_args *a, struct xbd_softc *sc)
+{
+	uint64_t secs;
+
+	if (a->argc != 1 || pv_strtou64(a->argv[0], 3600, &secs) != 0) {
+		fprintf(stderr, "xbdtool: idle SECONDS: one number\n");
+		return (2);
+	}
+	fprintf(stderr, "xbdtool: idle: connected, closed, for up to %ju s\n",
+	    (uintmax_t)secs);
+	if (xbd_wait_closed(sc, secs * PV_NS_PER_SEC) == ETIMEDOUT) {
+		fprintf(stderr, "xbdtool: idle: still attached\n");
+		return (0);
+	}
+	fprintf(stderr, "xbdtool: idle: detached by the toolstack\n");
+	return (0);
+}
+
 static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr,
 	    "usage: xbdtool --domain N --vdev NAME [--mem MIB] [--wait SEC]\n"
 	    "               [--depth N] [--ops N] [--bs BYTES] [--seed N]\n"
-	    "               [--tunable NAME=VALUE]... WORKLOAD\n"
+	    "               [--tunable NAME=VALUE]... [--suspend-every MS]\n"
+	    "               [--polled]\n"
+	    "               WORKLOAD\n"
 	    "workloads: verify, seq, rand, info, read OFFSET LENGTH, "
-	    "write OFFSET\n"
+	    "write OFFSET, idle SECONDS\n"
 	    "xensim is found through $XENSTORED_PATH.\n");
 	exit(2);
 }
@@ -95,6 +158,8 @@ main(int argc, char **argv)
 		{ "bs",		required_argument, NULL, 'b' },
 		{ "seed",	required_argument, NULL, 's' },
 		{ "tunable",	required_argument, NULL, 't' },
+		{ "suspend-every", required_argument, NULL, 'S' },
+		{ "polled",	no_argument,	   NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct xbdtool_args a = {
@@ -110,6 +175,9 @@ main(int argc, char **argv)
 	uint64_t domid = 0;
 	const char *vdev = NULL;
 	unsigned waitsec = 30;
+	uint64_t suspend_ms = 0;
+	struct pv_thread *cytd = NULL;
+	struct cycler cy = { .cy_stop = false };
 	uint32_t devid;
 	int ch, error, rc;
 
@@ -139,6 +207,12 @@ main(int argc, char **argv)
 			break;
 		case 's':
 			a.seed = arg_u64("--seed", optarg, UINT64_MAX);
+			break;
+		case 'P':
+			a.polled = true;
+			break;
+		case 'S':
+			suspend_ms = arg_u64("--suspend-every", optarg, 60000);
 			break;
 		case 't':
 			if (strchr(optarg, '=') == NULL ||
@@ -214,9 +288,41 @@ main(int argc, char **argv)
 		xbd_detach(sc);
 		goto out;
 	}
+	if (strcmp(a.workload, "idle") == 0) {
+		/* Connected but not open: the toolstack may detach it now. */
+		rc = idle(&a, sc);
+		xbd_detach(sc);
+		goto out;
+	}
 	xbd_open(sc);
 	a.blk = xbd_disk(sc);
+	if (a.polled)
+		xbd_polled(sc, true);
+	if (suspend_ms != 0) {
+		pv_mtx_init(&cy.cy_mtx, "cycler");
+		cy.cy_sc = sc;
+		cy.cy_every_ns = suspend_ms * PV_NS_PER_MS;
+		if (pv_thread_create(&cytd, "cycler", cycler_run, &cy) != 0)
+			cytd = NULL;
+	}
 	rc = xbdtool_run(&a);
+	if (a.polled)
+		xbd_polled(sc, false);
+	if (cytd != NULL) {
+		pv_mtx_lock(&cy.cy_mtx);
+		cy.cy_stop = true;
+		pv_wakeup(&cy);
+		pv_mtx_unlock(&cy.cy_mtx);
+		pv_thread_join(cytd);
+		fprintf(stderr, "xbdtool: %u suspend/resume cycles, %u requests "
+		    "requeued\n", cy.cy_cycles, cy.cy_requeued);
+		if (cy.cy_error != 0) {
+			fprintf(stderr, "xbdtool: suspend/resume: %s\n",
+			    strerror(cy.cy_error));
+			rc = 1;
+		}
+		pv_mtx_destroy(&cy.cy_mtx);
+	}
 	xbd_close(sc);
 	xbd_detach(sc);
 	pv_mem_stats(&after);

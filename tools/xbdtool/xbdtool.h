@@ -4,6 +4,7 @@
 #ifndef _XBDTOOL_H_
 #define _XBDTOOL_H_
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct pv_blk;
@@ -16,6 +17,7 @@ struct xbdtool_args {
 	uint64_t	 ops;		/* 0: the workload's default */
 	uint64_t	 bs;		/* bytes per bio, for rand and seq */
 	uint64_t	 seed;
+	bool		 polled;	/* read/write without interrupts */
 	struct pv_blk	*blk;
 };
 

@@ -27,6 +27,7 @@
 #include <pv/mem.h>
 #include <pv/time.h>
 #include <xenpv/blkfront.h>
+#include <xenpv/evtchn.h>
 #include <xenpv/vdev.h>
 
 #include "blkfront_var.h"
@@ -416,22 +417,40 @@ xbd_disconnect(struct xbd_softc *sc, bool requeue)
 /* How long a backend gets to let go of our rings once we close. */
 #define	XBD_CLOSE_WAIT	(5 * PV_NS_PER_SEC)
 
+/*
+ * Say Closing and give the backend time to unmap: it does so when it sees
+ * us Closing and then says Closed; only then are the rings' pages ours.
+ */
 static void
-xbd_closing(struct xbd_softc *sc)
+xbd_backend_let_go(struct xbd_softc *sc)
 {
 	uint64_t end = pv_uptime_ns() + XBD_CLOSE_WAIT;
 	enum xenbus_state be;
 
 	(void)xenbus_switch_state(sc->sc_node, XenbusStateClosing);
-	xbd_set_conn(sc, XBD_CLOSING, 0);
-	/*
-	 * The backend unmaps when it sees us Closing and then says Closed;
-	 * only then are the ring's pages ours again.
-	 */
 	while ((be = xenbus_read_state(sc->sc_backend)) != XenbusStateClosed &&
 	    be != XenbusStateUnknown && sc->sc_rings[0].r_sring != NULL &&
 	    pv_uptime_ns() < end)
 		pv_delay_us(2000);
+}
+
+/*
+ * Drop the rings but keep the disk: what is in flight is requeued, and the
+ * handshake starts again when the backend is back at InitWait.
+ */
+static void
+xbd_restart(struct xbd_softc *sc)
+{
+	xbd_disconnect(sc, true);
+	xbd_set_conn(sc, XBD_DISCONNECTED, 0);
+	(void)xenbus_switch_state(sc->sc_node, XenbusStateInitialising);
+}
+
+static void
+xbd_closing(struct xbd_softc *sc)
+{
+	xbd_set_conn(sc, XBD_CLOSING, 0);
+	xbd_backend_let_go(sc);
 	xbd_disconnect(sc, false);
 	(void)xenbus_switch_state(sc->sc_node, XenbusStateClosed);
 	xbd_set_conn(sc, XBD_DISCONNECTED, ENXIO);
@@ -478,10 +497,7 @@ xbd_backend_changed(struct xenbus_watch *w, const char *path)
 			/* It may come back: keep the disk, requeue I/O. */
 			pv_log(PV_LOG_WARNING, sc->sc_name, "backend closed "
 			    "under us; waiting for it to return");
-			xbd_disconnect(sc, true);
-			xbd_set_conn(sc, XBD_DISCONNECTED, 0);
-			(void)xenbus_switch_state(sc->sc_node,
-			    XenbusStateInitialising);
+			xbd_restart(sc);
 		}
 		break;
 	default:
@@ -579,6 +595,80 @@ xbd_wait_connected(struct xbd_softc *sc, uint64_t timeout_ns)
 	}
 	if (sc->sc_conn == XBD_FAILED)
 		error = sc->sc_error != 0 ? sc->sc_error : EIO;
+	pv_mtx_unlock(&sc->sc_mtx);
+	return (error);
+}
+
+int
+xbd_suspend(struct xbd_softc *sc, uint64_t drain_ns, unsigned *requeuedp)
+{
+	uint64_t end = pv_uptime_ns() + drain_ns;
+	unsigned busy;
+
+	pv_mtx_lock(&sc->sc_mtx);
+	if (sc->sc_conn != XBD_CONNECTED || sc->sc_blk == NULL) {
+		pv_mtx_unlock(&sc->sc_mtx);
+		return (ENXIO);
+	}
+	/*
+	 * Let what the backend has finish, so that nothing must be sent
+	 * again: a request sent twice may reach the disk twice.  Only what
+	 * outlives the drain is requeued.
+	 */
+	pv_blk_lock(sc->sc_blk);
+	pv_blk_freeze(sc->sc_blk, PV_FREEZE_SUSPEND);
+	pv_blk_unlock(sc->sc_blk);
+	for (;;) {
+		pv_blk_lock(sc->sc_blk);
+		busy = pv_blk_busy(sc->sc_blk);
+		pv_blk_unlock(sc->sc_blk);
+		if (busy == 0 || pv_uptime_ns() >= end)
+			break;
+		pv_delay_us(1000);
+	}
+	if (busy > 0)
+		pv_log(PV_LOG_WARNING, sc->sc_name, "%u requests outlived the "
+		    "suspend drain; sending them again after resume", busy);
+	xbd_backend_let_go(sc);
+	xbd_restart(sc);
+	pv_mtx_unlock(&sc->sc_mtx);
+	if (requeuedp != NULL)
+		*requeuedp = busy;
+	return (0);
+}
+
+void
+xbd_polled(struct xbd_softc *sc, bool on)
+{
+	unsigned q;
+
+	pv_mtx_lock(&sc->sc_mtx);
+	for (q = 0; q < sc->sc_nrings; q++) {
+		if (sc->sc_rings[q].r_sring == NULL)
+			continue;
+		if (on)
+			xen_evtchn_mask(sc->sc_rings[q].r_port);
+		else
+			xen_evtchn_unmask(sc->sc_rings[q].r_port);
+	}
+	pv_mtx_unlock(&sc->sc_mtx);
+}
+
+int
+xbd_wait_closed(struct xbd_softc *sc, uint64_t timeout_ns)
+{
+	uint64_t end = pv_uptime_ns() + timeout_ns;
+	int error = 0;
+
+	pv_mtx_lock(&sc->sc_mtx);
+	while (sc->sc_conn == XBD_CONNECTED || sc->sc_conn == XBD_CONNECTING) {
+		if (pv_uptime_ns() >= end) {
+			error = ETIMEDOUT;
+			break;
+		}
+		pv_sleep(&sc->sc_conn, &sc->sc_mtx, "xbdclose",
+		    end - pv_uptime_ns());
+	}
 	pv_mtx_unlock(&sc->sc_mtx);
 	return (error);
 }

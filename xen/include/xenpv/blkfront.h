@@ -8,6 +8,7 @@
 #ifndef _XENPV_BLKFRONT_H_
 #define _XENPV_BLKFRONT_H_
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <pv/blk.h>
@@ -23,6 +24,21 @@ int		 xbd_attach(const char *node, struct xbd_softc **scp);
 void		 xbd_detach(struct xbd_softc *sc);
 /* Wait until the disk is usable: 0, ETIMEDOUT, or why it failed. */
 int		 xbd_wait_connected(struct xbd_softc *sc, uint64_t timeout_ns);
+/*
+ * Suspend, as before a checkpoint or migration: stop issuing, drain what
+ * is in flight for up to drain_ns, let the backend go, and reconnect when
+ * it is back at InitWait; what outlived the drain is requeued.  Resume is
+ * xbd_wait_connected.
+ */
+int		 xbd_suspend(struct xbd_softc *sc, uint64_t drain_ns,
+		    unsigned *requeuedp);
+/*
+ * Interrupts off (on): the rings' event channels are masked, and only
+ * pv_blk_io_polled makes progress, as in a kernel dump.
+ */
+void		 xbd_polled(struct xbd_softc *sc, bool on);
+/* Wait until the disk is no longer connected (the backend closed it). */
+int		 xbd_wait_closed(struct xbd_softc *sc, uint64_t timeout_ns);
 /* NULL until connected. */
 struct pv_blk	*xbd_disk(struct xbd_softc *sc);
 /*
