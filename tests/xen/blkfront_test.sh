@@ -196,6 +196,29 @@ polled_io_without_interrupts_cleanup()
 	xensim_stop
 }
 
+atf_test_case discard_punches_whole_granules cleanup
+discard_punches_whole_granules_head()
+{
+	atf_set descr "discard through blkfront: granules zeroed, rest kept"
+}
+discard_punches_whole_granules_body()
+{
+	xensim_start
+	head -c 1048576 /dev/urandom >disk.img
+	cp disk.img before.img
+	# 512..20480 holds the whole 4 KiB granules 4096..20480 only.
+	DISK_MB=1 xbd_run discard 512 19968
+	atf_check -o inline:"0\n" cat xbd.rc
+	atf_check -o match:'discarded 16384 bytes at 4096' cat xbd.err
+	atf_check -s exit:0 cmp -n 16384 disk.img /dev/zero 4096 0
+	atf_check -s exit:0 cmp -n 4096 disk.img before.img
+	atf_check -s exit:0 cmp disk.img before.img 20480 20480
+}
+discard_punches_whole_granules_cleanup()
+{
+	xensim_stop
+}
+
 atf_test_case detach_while_idle_then_reattach cleanup
 detach_while_idle_then_reattach_head()
 {
@@ -321,6 +344,7 @@ atf_init_test_cases()
 	atf_add_test_case verify_across_suspend_resume
 	atf_add_test_case polled_io_without_interrupts
 	atf_add_test_case detach_while_idle_then_reattach
+	atf_add_test_case discard_punches_whole_granules
 	atf_add_test_case info_reports_negotiated_values
 	atf_add_test_case raw_write_lands_in_the_image
 	atf_add_test_case detach_under_load_waits_for_close

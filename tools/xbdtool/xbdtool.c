@@ -113,7 +113,7 @@ usage(void)
 	    "               [--polled]\n"
 	    "               WORKLOAD\n"
 	    "workloads: verify, seq, rand, info, read OFFSET LENGTH, "
-	    "write OFFSET, idle SECONDS\n"
+	    "write OFFSET, discard OFFSET LENGTH, idle SECONDS\n"
 	    "xensim is found through $XENSTORED_PATH.\n");
 	exit(2);
 }
