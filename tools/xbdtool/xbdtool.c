@@ -99,7 +99,7 @@ idle(const struct xbdtool_args *a, struct xbd_softc *sc)
 		fprintf(stderr, "xbdtool: idle: still attached\n");
 		return (0);
 	}
-	fprintf(stderr, "xbdtool: idle: detached by the toolstack\n");
+	fprintf(stderr, "xbdtool: idle: the disk was closed\n");
 	return (0);
 }
 
