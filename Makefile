@@ -19,7 +19,8 @@ CC	?= cc
 WARNS	= -std=c11 -Wall -Wextra -Werror
 CFLAGS	?= -O2 -g
 CPPFLAGS += -D_GNU_SOURCE -D__XEN_INTERFACE_VERSION__=0x00040e00 \
-	    -Isys/include -Isys/hosted/include -Isys -Ixen/include
+	    -Isys/include -Isys/hosted/include -Isys -Ixen/include \
+	    -Icompat/include
 ALL_CFLAGS = $(WARNS) $(CFLAGS) $(SANFLAGS) -MMD -MP
 LDLIBS_HOSTED = -lpthread
 
@@ -31,11 +32,12 @@ LDLIBS_HOSTED = -lpthread
 KERN_SRCS	:= $(wildcard sys/kern/*.c)
 HOSTED_SRCS	:= $(wildcard sys/hosted/*.c)
 XEN_SRCS	:= $(wildcard xen/*.c xen/xenbus/*.c xen/blkfront/*.c)
+COMPAT_SRCS	:= $(wildcard compat/*/*.c)
 LIBSYS		:= $(O)/lib/libpvsys.a
 LIBSYS_OBJS	:= $(patsubst %.c,$(O)/obj/%.o,$(KERN_SRCS) $(HOSTED_SRCS))
 # The drivers: the same objects serve every platform.
 LIBPV		:= $(O)/lib/libpv.a
-LIBPV_OBJS	:= $(patsubst %.c,$(O)/obj/%.o,$(XEN_SRCS))
+LIBPV_OBJS	:= $(patsubst %.c,$(O)/obj/%.o,$(XEN_SRCS) $(COMPAT_SRCS))
 
 $(LIBSYS): $(LIBSYS_OBJS)
 	@mkdir -p $(@D)
