@@ -140,7 +140,7 @@ wait_device(const char *node, unsigned seconds)
 	while (!xenbus_exists(XENBUS_TXN_NONE, node, "backend")) {
 		if (pv_uptime_ns() > end)
 			return (ETIMEDOUT);
-		pv_delay_us(20000);
+		pv_pause("attach", 20 * PV_NS_PER_MS);
 	}
 	return (0);
 }

@@ -431,7 +431,7 @@ xbd_backend_let_go(struct xbd_softc *sc)
 	while ((be = xenbus_read_state(sc->sc_backend)) != XenbusStateClosed &&
 	    be != XenbusStateUnknown && sc->sc_rings[0].r_sring != NULL &&
 	    pv_uptime_ns() < end)
-		pv_delay_us(2000);
+		pv_pause("xbdclose", 2 * PV_NS_PER_MS);
 }
 
 /*
@@ -624,7 +624,7 @@ xbd_suspend(struct xbd_softc *sc, uint64_t drain_ns, unsigned *requeuedp)
 		pv_blk_unlock(sc->sc_blk);
 		if (busy == 0 || pv_uptime_ns() >= end)
 			break;
-		pv_delay_us(1000);
+		pv_pause("xbddrain", PV_NS_PER_MS);
 	}
 	if (busy > 0)
 		pv_log(PV_LOG_WARNING, sc->sc_name, "%u requests outlived the "

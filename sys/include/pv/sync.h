@@ -45,5 +45,11 @@ int	pv_sleep(const void *chan, struct pv_mtx *m, const char *wmesg,
 	    uint64_t timeout_ns);
 void	pv_wakeup(const void *chan);
 void	pv_wakeup_one(const void *chan);
+/*
+ * Sleep for about ns, holding nothing: for waits that poll something
+ * with no wakeup to sleep on.  pv_delay_us spins instead, for paths that
+ * may not sleep.
+ */
+void	pv_pause(const char *wmesg, uint64_t ns);
 
 #endif /* !_PV_SYNC_H_ */

@@ -202,6 +202,20 @@ ATF_TC_BODY(recursive_lock_panics, tc)
 	pv_mtx_lock(&mtx);
 }
 
+ATF_TC_WITHOUT_HEAD(pause_sleeps_for_its_time);
+ATF_TC_BODY(pause_sleeps_for_its_time, tc)
+{
+	uint64_t t0, ms;
+
+	pvtest_init(0);
+	t0 = pv_uptime_ns();
+	pv_pause("test", 30 * PV_NS_PER_MS);
+	ms = pvtest_ms_since(t0);
+	ATF_REQUIRE_MSG(ms >= 30 && ms < 2000, "paused %ju ms for 30",
+	    (uintmax_t)ms);
+	pvtest_fini();
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, mutex_excludes);
@@ -211,5 +225,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, wakeup_of_other_channel_is_ignored);
 	ATF_TP_ADD_TC(tp, sleep_releases_mutex);
 	ATF_TP_ADD_TC(tp, recursive_lock_panics);
+	ATF_TP_ADD_TC(tp, pause_sleeps_for_its_time);
 	return (atf_no_error());
 }
