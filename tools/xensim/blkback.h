@@ -11,6 +11,31 @@
 #include <stdint.h>
 
 /*
+ * Faults the backend can be told to inject (-o blkback.fault=KIND), to
+ * test a frontend against a slow, reordering or broken backend.
+ */
+enum bb_fault {
+	BF_NONE,
+	BF_ERROR,		/* BLKIF_RSP_ERROR instead of the I/O */
+	BF_DELAY,		/* the response held back fault-delay-ms */
+	BF_REORDER,		/* a batch of responses answered backwards */
+	BF_DROP_NOTIFY,		/* no event for the push; a later one */
+	BF_DUPLICATE,		/* one response sent twice */
+	BF_BAD_ID,		/* an id no request has */
+	BF_BAD_OP,		/* another operation than the request's */
+	BF_BAD_STATUS,		/* status 7 */
+	BF_OVERRUN,		/* rsp_prod past the requests made */
+	BF_DISCONNECT,		/* rings dropped mid-I/O, Closed, back */
+	BF_RESIZE,		/* the image grows 1 MiB while connected */
+	BF_NKINDS
+};
+
+/* Which requests faults are drawn from (blkback.fault-op). */
+enum bb_fault_op { BFO_ANY, BFO_READ, BFO_WRITE };
+
+#define	BB_MAX_FAULTS	16	/* kinds in one list, repeats included */
+
+/*
  * What the backend offers; each can be switched off on the command line
  * (-o blkback.KEY=VALUE), and a feature switched off is not published.
  */
@@ -26,6 +51,14 @@ struct blkback_conf {
 	bool		bc_barrier;		/* feature-barrier */
 	bool		bc_discard;		/* feature-discard */
 	bool		bc_discard_secure;	/* discard-secure */
+	/* Faults: taken in turn from the list, on every Nth response. */
+	uint8_t		bc_faults[BB_MAX_FAULTS];
+	unsigned	bc_nfaults;
+	uint32_t	bc_fault_every;		/* every Nth response */
+	uint32_t	bc_fault_after;		/* ... after the first N */
+	uint32_t	bc_fault_limit;		/* at most N in all; 0: no limit */
+	uint32_t	bc_fault_delay_ms;	/* delay, and pauses */
+	uint8_t		bc_fault_op;		/* enum bb_fault_op */
 };
 
 extern struct blkback_conf blkback_conf;

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,6 +28,8 @@ struct blkback_conf blkback_conf = {
 	.bc_barrier = true,
 	.bc_discard = true,
 	.bc_discard_secure = false,
+	.bc_fault_every = 7,
+	.bc_fault_delay_ms = 20,
 };
 
 enum opt_kind { OPT_BOOL, OPT_NUM, OPT_POW2 };
@@ -57,8 +60,67 @@ static const struct opt {
 	{ "barrier",		OPT_BOOL, 0, 1, OFF(bc_barrier) },
 	{ "discard",		OPT_BOOL, 0, 1, OFF(bc_discard) },
 	{ "discard-secure",	OPT_BOOL, 0, 1, OFF(bc_discard_secure) },
+	{ "fault-every",	OPT_NUM,  1, 1000000, OFF(bc_fault_every) },
+	{ "fault-after",	OPT_NUM,  0, UINT32_MAX, OFF(bc_fault_after) },
+	{ "fault-limit",	OPT_NUM,  0, UINT32_MAX, OFF(bc_fault_limit) },
+	/* Longer would only test the frontend's patience. */
+	{ "fault-delay-ms",	OPT_NUM,  0, 10000, OFF(bc_fault_delay_ms) },
 #undef OFF
 };
+
+/* "KIND[,KIND]...": appended to the list, so the option may repeat. */
+static int
+fault_kinds(const char *val, char *err, size_t errlen)
+{
+	struct blkback_conf *c = &blkback_conf;
+	const char *p = val, *name;
+	size_t len;
+	int k;
+
+	for (;;) {
+		len = strcspn(p, ",");
+		for (k = BF_NONE + 1; k < BF_NKINDS; k++) {
+			name = bb_fault_name((enum bb_fault)k);
+			if (strlen(name) == len && strncmp(name, p, len) == 0)
+				break;
+		}
+		if (k == BF_NKINDS) {
+			snprintf(err, errlen, "blkback.fault=%s: \"%.*s\" is "
+			    "not one of error, delay, reorder, drop-notify, "
+			    "duplicate, bad-id, bad-op, bad-status, overrun, "
+			    "disconnect, resize", val, (int)len, p);
+			return (EINVAL);
+		}
+		if (c->bc_nfaults == BB_MAX_FAULTS) {
+			snprintf(err, errlen, "blkback.fault=%s: more than %d "
+			    "faults in all", val, BB_MAX_FAULTS);
+			return (EINVAL);
+		}
+		c->bc_faults[c->bc_nfaults++] = (uint8_t)k;
+		if (p[len] == '\0')
+			return (0);
+		p += len + 1;
+	}
+}
+
+static int
+fault_op(const char *val, char *err, size_t errlen)
+{
+	static const char *const names[] = {
+		[BFO_ANY] = "any", [BFO_READ] = "read", [BFO_WRITE] = "write",
+	};
+	size_t i;
+
+	for (i = 0; i < nitems(names); i++) {
+		if (strcmp(val, names[i]) == 0) {
+			blkback_conf.bc_fault_op = (uint8_t)i;
+			return (0);
+		}
+	}
+	snprintf(err, errlen, "blkback.fault-op=%s: expected any, read or "
+	    "write", val);
+	return (EINVAL);
+}
 
 int
 blkback_option(const char *kv, char *err, size_t errlen)
@@ -75,6 +137,10 @@ blkback_option(const char *kv, char *err, size_t errlen)
 	}
 	klen = (size_t)(eq - kv);
 	val = eq + 1;
+	if (klen == 5 && strncmp(kv, "fault", 5) == 0)
+		return (fault_kinds(val, err, errlen));
+	if (klen == 8 && strncmp(kv, "fault-op", 8) == 0)
+		return (fault_op(val, err, errlen));
 	for (i = 0; i < nitems(opts); i++) {
 		if (strlen(opts[i].o_key) == klen &&
 		    strncmp(opts[i].o_key, kv, klen) == 0)

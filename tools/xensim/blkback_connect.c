@@ -306,6 +306,7 @@ void
 vbd_disconnect(struct vbd *v)
 {
 	struct bb_stats st;
+	char faults[48];
 	unsigned i;
 	bool served = false;
 
@@ -319,11 +320,15 @@ vbd_disconnect(struct vbd *v)
 	}
 	if (!served)
 		goto out;
+	faults[0] = '\0';
+	if (st.st_faults > 0)
+		snprintf(faults, sizeof(faults), "; faults injected %ju",
+		    (uintmax_t)st.st_faults);
 	xensim_log("blkback %u/%u: disconnected: requests rd %ju wr %ju "
 	    "barrier %ju flush %ju discard %ju indirect %ju unknown %ju; "
 	    "segments %ju; sectors rd %ju wr %ju; errors %ju; "
 	    "notifications rx %ju tx %ju; persistent grants mapped %ju "
-	    "reused %ju overflow %ju; transient maps %ju",
+	    "reused %ju overflow %ju; transient maps %ju%s",
 	    v->v_domid, v->v_devid, (uintmax_t)st.st_rd, (uintmax_t)st.st_wr,
 	    (uintmax_t)st.st_barrier, (uintmax_t)st.st_flush,
 	    (uintmax_t)st.st_discard, (uintmax_t)st.st_indirect,
@@ -332,7 +337,7 @@ vbd_disconnect(struct vbd *v)
 	    (uintmax_t)st.st_errors, (uintmax_t)st.st_notify_rx,
 	    (uintmax_t)st.st_notify_tx, (uintmax_t)st.st_pgnt_maps,
 	    (uintmax_t)st.st_pgnt_hits, (uintmax_t)st.st_pgnt_full,
-	    (uintmax_t)st.st_maps);
+	    (uintmax_t)st.st_maps, faults);
 out:
 	free(v->v_rings);
 	v->v_rings = NULL;

@@ -11,6 +11,7 @@
  *   blkback_ring.c     shared rings, event channels, responses
  *   blkback_io.c       requests: validation and image I/O
  *   blkback_pgnt.c     grant maps, persistent or per request
+ *   blkback_fault.c    injected faults, and the timers they need
  *   blkback_conf.c     command-line options
  */
 #ifndef _BLKBACK_IMPL_H_
@@ -22,6 +23,8 @@
 
 #include <pv/atomic.h>
 #include <pv/queue.h>
+
+#include "blkback.h"
 
 /* ring.h leaves its barriers to the includer since interface 0x030208. */
 #define	xen_mb()	pv_mb()
@@ -69,6 +72,7 @@ struct bb_stats {
 	uint64_t	st_pgnt_hits;	/* segments served by a kept map */
 	uint64_t	st_pgnt_full;	/* maps made per request: table full */
 	uint64_t	st_maps;	/* maps made for one request */
+	uint64_t	st_faults;	/* injected (blkback.fault) */
 };
 
 /* A persistent grant: open addressing, only ever emptied whole. */
@@ -107,6 +111,22 @@ struct bb_ring {
 	struct bb_map		*r_maps;
 	unsigned		 r_nmaps;
 	struct bb_stats		 r_st;
+	/*
+	 * Faults.  Responses of a batch are staged when a reordering may
+	 * be asked for; a ring whose indices we broke on purpose is wrecked
+	 * and serves nothing more.
+	 */
+	uint8_t			 r_fault;	/* the request's, or BF_NONE */
+	bool			 r_wrecked;
+	bool			 r_owed;	/* a notification held back */
+	bool			 r_rev;		/* the batch goes backwards */
+	bool			 r_nonotify;	/* the batch's push is silent */
+	bool			 r_overrun;	/* the batch's push overruns */
+	bool			 r_dup;		/* r_dup_rsp goes out again */
+	blkif_response_t	 r_dup_rsp;
+	blkif_response_t	*r_stage;
+	unsigned		 r_nstage;
+	unsigned		 r_stage_cap;
 };
 
 struct vbd {
@@ -132,6 +152,10 @@ struct vbd {
 	bool			 v_persistent;	/* both ends offered it */
 	unsigned		 v_nrings;
 	struct bb_ring		*v_rings;
+	/* Faults: responses counted, and a fault's disconnect under way. */
+	uint64_t		 v_fault_seen;
+	bool			 v_fault_dc;	/* rings about to be dropped */
+	bool			 v_fault_hold;	/* Closed on purpose for now */
 };
 
 /* blkback_xb.c */
@@ -150,6 +174,8 @@ void	vbd_fatal(struct vbd *v, int error, const char *fmt, ...)
 void	vbd_state(struct vbd *v, int state);
 /* The guest's bytes go into our log: nothing there may pass for a line. */
 void	vbd_printable(char *s);
+/* A fault's pause after Closed is over; false: the frontend lags, retry. */
+bool	vbd_fault_resume(struct vbd *v);
 
 /* blkback_connect.c */
 int	vbd_connect(struct vbd *v);
@@ -163,11 +189,31 @@ void	ring_unmap(struct bb_ring *r);
 void	ring_kick(struct bb_ring *r);
 void	ring_respond(struct bb_ring *r, uint64_t id, uint8_t op,
 	    int16_t status);
+/* Write a response at rsp_prod_pvt; ring_push makes it visible. */
+void	ring_put(struct bb_ring *r, const blkif_response_t *rsp);
+/* Push what was put; true when the frontend asked for an event. */
+bool	ring_push(struct bb_ring *r);
+void	ring_notify(struct bb_ring *r);
 /* Segments a request may carry on this device. */
 unsigned ring_max_segs(void);
 
 /* blkback_io.c */
 void	bb_dispatch(struct bb_ring *r, const blkif_request_t *req);
+
+/* blkback_fault.c */
+const char *bb_fault_name(enum bb_fault f);
+int	fault_init(void);
+void	fault_fini(void);
+int	fault_ring_init(struct bb_ring *r);
+/* The fault, if any, for the next request; op is the data operation. */
+enum bb_fault fault_pick(struct bb_ring *r, uint8_t op);
+/* Answer through the faults: r->r_fault applies to this response. */
+void	fault_respond(struct bb_ring *r, blkif_response_t *rsp);
+/* The end of a batch of requests: push what is staged. */
+void	fault_batch_end(struct bb_ring *r);
+/* Forget every response, notification or pause of a ring or vbd. */
+void	fault_ring_gone(struct bb_ring *r);
+void	fault_vbd_gone(struct vbd *v);
 
 /* blkback_pgnt.c */
 int	pgnt_init(struct bb_ring *r);

@@ -237,6 +237,22 @@ do_discard(struct bb_ring *r, const blkif_request_t *slot)
 void
 bb_dispatch(struct bb_ring *r, const blkif_request_t *req)
 {
+	blkif_request_indirect_t ind;
+	uint64_t id = req->id;
+	uint8_t op = req->operation;
+
+	/* A fault is drawn by what the request does to the data. */
+	if (op == BLKIF_OP_INDIRECT) {
+		memcpy(&ind, req, sizeof(ind));
+		id = ind.id;
+		op = ind.indirect_op;
+	}
+	r->r_fault = (uint8_t)fault_pick(r, op);
+	if (r->r_fault == BF_ERROR) {
+		/* Instead of the I/O: the image is not touched. */
+		ring_respond(r, id, op, BLKIF_RSP_ERROR);
+		return;
+	}
 	switch (req->operation) {
 	case BLKIF_OP_READ:
 	case BLKIF_OP_WRITE:

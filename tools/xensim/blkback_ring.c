@@ -12,6 +12,8 @@
  * without end cannot hold the loop.  Requests are copied from the ring
  * once and only the copy is looked at.  A producer index more than a
  * ring ahead of what we answered is a broken frontend: its ring stops.
+ * When faults are asked for, responses go through blkback_fault.c, which
+ * may hold, stage, reorder or spoil them, or stop the ring on purpose.
  */
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -107,6 +109,8 @@ ring_map(struct bb_ring *r, uint32_t evtchn)
 		return (ENOMEM);
 	if (v->v_persistent && (error = pgnt_init(r)) != 0)
 		return (error);
+	if ((error = fault_ring_init(r)) != 0)
+		return (error);
 	if ((error = evtchn_dom0_bind(v->v_domid, evtchn, ring_event, r,
 	    &r->r_port)) != 0)
 		return (error);
@@ -129,6 +133,7 @@ ring_unmap(struct bb_ring *r)
 		r->r_kicked = false;
 	}
 	r->r_live = false;
+	fault_ring_gone(r);
 	if (r->r_bound)
 		evtchn_dom0_close(r->r_port);
 	r->r_bound = false;
@@ -151,26 +156,49 @@ ring_unmap(struct bb_ring *r)
 }
 
 void
-ring_respond(struct bb_ring *r, uint64_t id, uint8_t op, int16_t status)
+ring_put(struct bb_ring *r, const blkif_response_t *rsp)
 {
 	blkif_back_ring_t *br = &r->r_ring;
-	blkif_response_t rsp;
-	int notify;
 
 	/* Built aside: the frontend sees no half-written response. */
+	memcpy(RING_GET_RESPONSE(br, br->rsp_prod_pvt), rsp, sizeof(*rsp));
+	br->rsp_prod_pvt++;
+	if (rsp->status != BLKIF_RSP_OKAY)
+		r->r_st.st_errors++;
+}
+
+bool
+ring_push(struct bb_ring *r)
+{
+	int notify;
+
+	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&r->r_ring, notify);
+	return (notify != 0);
+}
+
+void
+ring_notify(struct bb_ring *r)
+{
+	r->r_st.st_notify_tx++;
+	(void)evtchn_dom0_send(r->r_port);
+}
+
+void
+ring_respond(struct bb_ring *r, uint64_t id, uint8_t op, int16_t status)
+{
+	blkif_response_t rsp;
+
 	memset(&rsp, 0, sizeof(rsp));
 	rsp.id = id;
 	rsp.operation = op;
 	rsp.status = status;
-	memcpy(RING_GET_RESPONSE(br, br->rsp_prod_pvt), &rsp, sizeof(rsp));
-	br->rsp_prod_pvt++;
-	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(br, notify);
-	if (status != BLKIF_RSP_OKAY)
-		r->r_st.st_errors++;
-	if (notify) {
-		r->r_st.st_notify_tx++;
-		(void)evtchn_dom0_send(r->r_port);
+	if (blkback_conf.bc_nfaults > 0) {
+		fault_respond(r, &rsp);
+		return;
 	}
+	ring_put(r, &rsp);
+	if (ring_push(r))
+		ring_notify(r);
 }
 
 static void
@@ -185,6 +213,16 @@ ring_halt(struct bb_ring *r, RING_IDX prod)
 	ring_unmap(r);
 }
 
+/*
+ * Whether to stop taking requests: a fault wrecked the ring or is about
+ * to drop it.
+ */
+static bool
+ring_stopped(const struct bb_ring *r)
+{
+	return (r->r_wrecked || r->r_vbd->v_fault_dc);
+}
+
 static void
 ring_run(struct bb_ring *r)
 {
@@ -195,6 +233,8 @@ ring_run(struct bb_ring *r)
 	int more;
 
 	do {
+		if (ring_stopped(r))
+			return;
 		rc = br->req_cons;
 		rp = __atomic_load_n(&br->sring->req_prod, __ATOMIC_RELAXED);
 		xen_rmb();	/* the requests up to rp, then rp */
@@ -202,11 +242,12 @@ ring_run(struct bb_ring *r)
 			ring_halt(r, rp);
 			return;
 		}
-		while (rc != rp) {
+		while (rc != rp && !ring_stopped(r)) {
 			if (RING_REQUEST_CONS_OVERFLOW(br, rc))
 				break;
 			if (budget == 0) {
 				/* Come back after the others had a turn. */
+				fault_batch_end(r);
 				ring_kick(r);
 				return;
 			}
@@ -215,6 +256,10 @@ ring_run(struct bb_ring *r)
 			br->req_cons = ++rc;
 			bb_dispatch(r, &req);
 		}
+		/* Staged responses go out before we look for more. */
+		fault_batch_end(r);
+		if (ring_stopped(r))
+			return;
 		RING_FINAL_CHECK_FOR_REQUESTS(br, more);
 	} while (more);
 }

@@ -169,6 +169,7 @@ vbd_free(struct vbd *v)
 	char path[192];
 
 	vbd_disconnect(v);
+	fault_vbd_gone(v);
 	if (v->v_watching)
 		(void)bb_xs(XS_UNWATCH, v->v_fe_state, FE_TOKEN);
 	error_path(v, path, sizeof(path));
@@ -395,6 +396,10 @@ fe_changed(struct vbd *v)
 		}
 		return;
 	}
+	/* Closed by a fault for a while: the frontend's return must wait. */
+	if (v->v_fault_hold && s != XenbusStateClosing &&
+	    s != XenbusStateClosed && s != XenbusStateUnknown)
+		return;
 	switch (s) {
 	case XenbusStateInitialising:
 		if (v->v_state == XenbusStateClosed) {
@@ -433,6 +438,25 @@ fe_changed(struct vbd *v)
 			    (uintmax_t)s);
 		break;
 	}
+}
+
+bool
+vbd_fault_resume(struct vbd *v)
+{
+	char val[32];
+	uint64_t s;
+
+	/*
+	 * A frontend that has not yet seen our Closed still shows its old
+	 * rings: connecting now would map what it is about to take back.
+	 */
+	if (vbd_fe_read(v, "state", val, sizeof(val)) == 0 &&
+	    pv_strtou64(val, XenbusStateReconfigured, &s) == 0 &&
+	    (s == XenbusStateInitialised || s == XenbusStateConnected))
+		return (false);
+	v->v_fault_hold = false;
+	fe_changed(v);
+	return (true);
 }
 
 static void
@@ -495,7 +519,7 @@ blkback_init(void)
 {
 	int error;
 
-	if ((error = bb_ring_init()) != 0)
+	if ((error = bb_ring_init()) != 0 || (error = fault_init()) != 0)
 		return (error);
 	if ((bb_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
 		return (errno);
@@ -533,5 +557,6 @@ blkback_fini(void)
 	if (bb_efd >= 0)
 		close(bb_efd);
 	bb_efd = -1;
+	fault_fini();
 	bb_ring_fini();
 }

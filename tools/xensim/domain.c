@@ -80,7 +80,7 @@ domain_create(uint32_t domid, const char *name, int memfd, uint64_t base_pfn,
 	}
 	memset(d->d_populated, 1, ram_pages);
 	d->d_tot_pages = d->d_max_pages = ram_pages;
-	d->d_gnt_max_frames = GNTTAB_MAX_FRAMES;
+	d->d_gnt_max_frames = gnttab_max_frames;
 	d->d_gnt_pins = calloc(GNTTAB_MAX_FRAMES * GNT_PER_FRAME,
 	    sizeof(*d->d_gnt_pins));
 	if (d->d_gnt_pins == NULL) {
@@ -98,8 +98,9 @@ domain_create(uint32_t domid, const char *name, int memfd, uint64_t base_pfn,
 		goto fail_table;
 	if ((error = toolstack_domain_created(d)) != 0)
 		goto fail_store;
-	xensim_log("domain %u (%s) created: %ju pages at pfn %#jx", domid,
-	    d->d_name, (uintmax_t)ram_pages, (uintmax_t)base_pfn);
+	xensim_log("domain %u (%s) created: %ju pages at pfn %#jx, grant "
+	    "table up to %u frames", domid, d->d_name, (uintmax_t)ram_pages,
+	    (uintmax_t)base_pfn, d->d_gnt_max_frames);
 	*dp = d;
 	return (0);
 fail_store:

@@ -101,6 +101,10 @@ void	evtchn_dom0_close(uint32_t port);
 void	evtchn_close_all(struct domain *d);
 
 /* hv_gnttab.c */
+/* gnttab_max_frames for domains created from now on (-o gnttab.*). */
+extern unsigned gnttab_max_frames;
+/* "KEY=VALUE" without the "gnttab." prefix; EINVAL with err filled. */
+int	gnttab_option(const char *kv, char *err, size_t errlen);
 int	gnttab_op(struct domain *d, uint32_t cmd, void *arg, size_t len);
 int	gnttab_add_frame(struct domain *d, uint64_t idx, uint64_t gfn);
 /*

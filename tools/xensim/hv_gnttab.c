@@ -12,15 +12,45 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <xen/grant_table.h>
+
+#include <pv/libkern.h>
 
 #include "domain.h"
 #include "xensim.h"
 
 #define	PIN_RO	0x0001
 #define	PIN_RW	0x0100
+
+/*
+ * Xen's gnttab_max_frames boot option.  A small table is how a test runs
+ * a frontend out of grant references.
+ */
+unsigned	gnttab_max_frames = GNTTAB_MAX_FRAMES;
+
+int
+gnttab_option(const char *kv, char *err, size_t errlen)
+{
+	static const char key[] = "max-frames=";
+	uint64_t v;
+
+	if (strncmp(kv, key, sizeof(key) - 1) != 0) {
+		snprintf(err, errlen, "unknown option \"gnttab.%.*s\"",
+		    (int)strcspn(kv, "="), kv);
+		return (EINVAL);
+	}
+	if (pv_strtou64(kv + sizeof(key) - 1, GNTTAB_MAX_FRAMES, &v) != 0 ||
+	    v < 1) {
+		snprintf(err, errlen, "gnttab.%s: expected a number from 1 to "
+		    "%d", kv, GNTTAB_MAX_FRAMES);
+		return (EINVAL);
+	}
+	gnttab_max_frames = (unsigned)v;
+	return (0);
+}
 
 static grant_entry_v1_t *
 entry_of(struct domain *d, uint32_t ref)

@@ -74,11 +74,16 @@ store_populate(struct xsd *xsd)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: xensim [-v] [-o blkback.KEY=VALUE] ...\n"
+	fprintf(stderr, "usage: xensim [-v] [-o blkback.KEY=VALUE] "
+	    "[-o gnttab.max-frames=N] ...\n"
 	    "  The xenstore socket is $XENSTORED_PATH, else %s.\n"
 	    "  blkback keys: indirect, ring-order, queues, persistent, flush,\n"
 	    "  barrier, discard, discard-secure, sector-size,\n"
-	    "  physical-sector-size, max-persistent-grants.\n",
+	    "  physical-sector-size, max-persistent-grants; and to inject\n"
+	    "  faults: fault=KIND[,KIND...] (error, delay, reorder,\n"
+	    "  drop-notify, duplicate, bad-id, bad-op, bad-status, overrun,\n"
+	    "  disconnect, resize), fault-every, fault-after, fault-limit,\n"
+	    "  fault-delay-ms, fault-op (any, read, write).\n",
 	    DEFAULT_STORE_PATH);
 	exit(2);
 }
@@ -87,9 +92,17 @@ usage(void)
 static void
 set_option(const char *arg)
 {
-	static const char bb[] = "blkback.";
-	char err[160];
+	static const char bb[] = "blkback.", gt[] = "gnttab.";
+	char err[320];
 
+	if (strncmp(arg, gt, sizeof(gt) - 1) == 0) {
+		if (gnttab_option(arg + sizeof(gt) - 1, err,
+		    sizeof(err)) != 0) {
+			fprintf(stderr, "xensim: %s\n", err);
+			exit(2);
+		}
+		return;
+	}
 	if (strncmp(arg, bb, sizeof(bb) - 1) != 0) {
 		fprintf(stderr, "xensim: unknown option \"%.*s\"\n",
 		    (int)strcspn(arg, "="), arg);

@@ -537,6 +537,9 @@ xbd_start(void *arg, struct pv_blkcmd *c)
 			    XBD_SEGS_PER_INDIRECT_PAGE;
 		if (xen_gnttab_reserve(&x->x_grefs, need) != 0) {
 			pv_blk_freeze(sc->sc_blk, PV_FREEZE_GRANTS);
+			/* Debug only: a small table makes this routine. */
+			pv_log(PV_LOG_DEBUG, sc->sc_name, "out of grant "
+			    "references: %u wanted; frozen until freed", need);
 			xen_gnttab_wait_free(&sc->sc_gnt_wait, need,
 			    grants_freed, sc);
 			return (EAGAIN);
