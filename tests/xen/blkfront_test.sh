@@ -47,6 +47,9 @@ verify_without_indirect_body()
 	xbd_run --tunable hw.xbd.max_indirect=0 verify
 	xbd_check_verify
 	atf_check -o match:', 11 segments per request' cat xbd.err
+	# Direct requests carry verify's ordered writes as barriers.
+	atf_check -o match:'features flush,barrier,discard' cat xbd.err
+	atf_check -o match:'barrier [1-9]' cat xensim.log
 	atf_check -o not-match:'indirect' -x "grep features xbd.err"
 }
 

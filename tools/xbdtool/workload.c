@@ -188,11 +188,12 @@ engine_slot(struct engine *e, uint64_t sector, uint64_t bytes, bool guard)
 }
 
 static void
-engine_submit(struct engine *e, struct slot *sl, enum pv_bio_op op,
-    uint64_t sector, uint64_t bytes, bool check)
+engine_submit_flags(struct engine *e, struct slot *sl, enum pv_bio_op op,
+    uint64_t sector, uint64_t bytes, bool check, int flags)
 {
 	memset(&sl->s_bio, 0, sizeof(sl->s_bio));
 	sl->s_bio.b_op = op;
+	sl->s_bio.b_flags = flags;
 	sl->s_bio.b_sector = sector;
 	sl->s_bio.b_bytes = bytes;
 	sl->s_bio.b_data = op == PV_BIO_FLUSH ? NULL : sl->s_buf;
@@ -200,6 +201,13 @@ engine_submit(struct engine *e, struct slot *sl, enum pv_bio_op op,
 	sl->s_bio.b_arg = sl;
 	sl->s_check = check;
 	pv_blk_submit(e->e_blk, &sl->s_bio);
+}
+
+static void
+engine_submit(struct engine *e, struct slot *sl, enum pv_bio_op op,
+    uint64_t sector, uint64_t bytes, bool check)
+{
+	engine_submit_flags(e, sl, op, sector, bytes, check, 0);
 }
 
 static void
@@ -228,7 +236,7 @@ engine_fini(struct engine *e, uint64_t bufsize)
 }
 
 static void
-write_stamped(struct engine *e, uint64_t sector, uint64_t bytes)
+write_stamped(struct engine *e, uint64_t sector, uint64_t bytes, int flags)
 {
 	struct slot *sl;
 	uint64_t i;
@@ -240,7 +248,7 @@ write_stamped(struct engine *e, uint64_t sector, uint64_t bytes)
 		stamp(sl->s_buf + i * SECT, e->e_seed, sector + i,
 		    e->e_gen[sector + i]);
 	}
-	engine_submit(e, sl, PV_BIO_WRITE, sector, bytes, false);
+	engine_submit_flags(e, sl, PV_BIO_WRITE, sector, bytes, false, flags);
 }
 
 static void
@@ -308,7 +316,7 @@ w_verify(struct xbdtool_args *a, const struct pv_disk_info *di)
 	/* 1: fill the disk, front to back. */
 	for (s = 0, next = 0; s < sectors; s += len) {
 		len = pv_min(sectors - s, MAX_BIO / SECT);
-		write_stamped(&e, s, len * SECT);
+		write_stamped(&e, s, len * SECT, 0);
 		progress("verify: fill", s + len, sectors, &next);
 	}
 	flush(&e);
@@ -320,8 +328,10 @@ w_verify(struct xbdtool_args *a, const struct pv_disk_info *di)
 		len = ((rnd >> 8) % 256 + 1) * unit;
 		len = pv_min(len, sectors);
 		s = (rnd >> 24) % (sectors - len + 1) / unit * unit;
+		/* Every 16th write is ordered: a barrier, or single-stepped. */
 		if (rnd & 1)
-			write_stamped(&e, s, len * SECT);
+			write_stamped(&e, s, len * SECT, (n % 16) == 1 ?
+			    PV_BIO_ORDERED : 0);
 		else
 			read_checked(&e, s, len * SECT);
 		progress("verify: random", n + 1, ops, &next);
