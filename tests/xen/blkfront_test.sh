@@ -187,12 +187,7 @@ detach_while_idle_then_reattach_body()
 {
 	xensim_start
 	xbd_start idle 30
-	_n=1000
-	until grep -q 'idle: connected' xbd.err 2>/dev/null; do
-		_n=$((_n - 1))
-		[ $_n -gt 0 ] || atf_fail "the disk never connected"
-		sleep 0.01
-	done
+	xbd_wait_log 'idle: connected'
 	atf_check -s exit:0 "$(xensim_bindir)/xensim-ctl" block-detach 3 xvdb
 	wait $_pid
 	atf_check -o inline:"0\n" -x "echo $?"
@@ -266,15 +261,7 @@ detach_under_load_waits_for_close_body()
 {
 	xensim_start
 	DISK_MB=64 xbd_start verify
-	_n=2000
-	until grep -q 'verify: fill' xbd.err 2>/dev/null; do
-		_n=$((_n - 1))
-		if [ $_n -le 0 ] || ! kill -0 $_pid 2>/dev/null; then
-			cat xbd.err >&2
-			atf_fail "verify never started"
-		fi
-		sleep 0.01
-	done
+	xbd_wait_log 'verify: fill'
 	# The disk is open: the backend's Closing waits for the last close.
 	atf_check -s exit:0 "$(xensim_bindir)/xensim-ctl" block-detach 3 xvdb
 	wait $_pid

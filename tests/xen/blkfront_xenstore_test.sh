@@ -17,12 +17,7 @@ bad_value()
 {
 	xensim_start
 	xbd_start idle 20
-	_n=1000
-	until grep -q 'idle: connected' xbd.err 2>/dev/null; do
-		_n=$((_n - 1))
-		[ $_n -gt 0 ] || atf_fail "the disk never connected"
-		sleep 0.01
-	done
+	xbd_wait_log 'idle: connected'
 	atf_check xenstore-write "$BE/$1" "$2"
 	atf_check xenstore-write "$BE/state" 4
 	xbd_wait 15

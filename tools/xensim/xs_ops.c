@@ -82,53 +82,51 @@ may_create(struct xs_where *w, const char *path)
 	return (0);
 }
 
+/* Cut an absolute path back to its parent; false for "/" itself. */
+static bool
+path_up(char *buf)
+{
+	char *slash = strrchr(buf, '/');
+
+	if (slash == NULL || (slash == buf && buf[1] == '\0'))
+		return (false);
+	if (slash == buf)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	return (true);
+}
+
 /* A transaction remembers each path it touched with the generation seen. */
 static void
 note_path(struct xs_where *w, const char *path)
 {
 	char buf[XS_PATH_BUF];
-	char *slash;
 
 	if (w->w_txn == NULL)
 		return;
 	pv_strlcpy(buf, path, sizeof(buf));
-	for (;;) {
+	/*
+	 * Created ancestors matter too, and so does the existing one they
+	 * hang from, the root included: creating them changes its
+	 * generation in our view, and a later first sighting would record
+	 * that instead of the one we started from.
+	 */
+	do {
 		xs_txn_note_access(w->w_txn, buf);
-		if (xs_tree_lookup(w->w_tree, buf) != NULL)
-			break;
-		/*
-		 * Created ancestors matter too, and so does the existing one
-		 * they hang from, the root included: creating them changes
-		 * its generation in our view, and a later first sighting
-		 * would record that instead of the one we started from.
-		 */
-		slash = strrchr(buf, '/');
-		if (slash == NULL)
-			break;
-		if (slash == buf)
-			slash[1] = '\0';
-		else
-			*slash = '\0';
-	}
+	} while (xs_tree_lookup(w->w_tree, buf) == NULL && path_up(buf));
 }
 
 static void
 note_parent(struct xs_where *w, const char *path)
 {
 	char buf[XS_PATH_BUF];
-	char *slash;
 
 	if (w->w_txn == NULL)
 		return;
 	pv_strlcpy(buf, path, sizeof(buf));
-	slash = strrchr(buf, '/');
-	if (slash == NULL)
-		return;
-	if (slash == buf)
-		slash[1] = '\0';
-	else
-		*slash = '\0';
-	xs_txn_note_access(w->w_txn, buf);
+	if (path_up(buf))
+		xs_txn_note_access(w->w_txn, buf);
 }
 
 int
@@ -186,17 +184,9 @@ static bool
 parent_exists(const struct xs_tree *t, const char *path)
 {
 	char buf[XS_PATH_BUF];
-	char *slash;
 
 	pv_strlcpy(buf, path, sizeof(buf));
-	slash = strrchr(buf, '/');
-	if (slash == NULL)
-		return (false);
-	if (slash == buf)
-		slash[1] = '\0';
-	else
-		*slash = '\0';
-	return (xs_tree_lookup(t, buf) != NULL);
+	return (path_up(buf) && xs_tree_lookup(t, buf) != NULL);
 }
 
 int
