@@ -367,7 +367,7 @@ static void
 xbd_disconnect(struct xbd_softc *sc, bool requeue)
 {
 	struct xbd_cmd *x;
-	unsigned i, j;
+	unsigned i;
 
 	/* No interrupt may reach the disk while it goes. */
 	xbd_rings_unbind(sc);
@@ -379,18 +379,9 @@ xbd_disconnect(struct xbd_softc *sc, bool requeue)
 			if (!x->x_inflight)
 				continue;
 			/* A closed backend has let go of its grants. */
-			for (j = 0; j < x->x_nrefs + x->x_nind; j++) {
-				grant_ref_t ref = j < x->x_nrefs ?
-				    x->x_data_refs[j] :
-				    x->x_ind_refs[j - x->x_nrefs];
-
-				if (xen_gnttab_end(ref) == 0)
-					xen_gnttab_release(&x->x_grefs, ref);
-			}
-			x->x_nrefs = x->x_nind = 0;
+			(void)xbd_cmd_end_grants(x);
 			/* The pool goes with the rings below. */
 			x->x_npg = 0;
-			xen_gnttab_unreserve(&x->x_grefs);
 			if (x->x_bounce != NULL)
 				pv_pages_free(x->x_bounce, x->x_bounce_pages);
 			x->x_bounce = NULL;

@@ -601,9 +601,12 @@ xbd_kick(void *arg)
  * Responses
  */
 
-/* Take back every grant; one the backend still maps is fatal. */
-static bool
-end_grants(struct xbd_softc *sc, struct xbd_cmd *x)
+/*
+ * Take back a command's transient grants; false when the backend still
+ * maps one, which is then left to it and never reused.
+ */
+bool
+xbd_cmd_end_grants(struct xbd_cmd *x)
 {
 	bool ok = true;
 	unsigned i;
@@ -614,15 +617,24 @@ end_grants(struct xbd_softc *sc, struct xbd_cmd *x)
 
 		if (xen_gnttab_end(ref) != 0) {
 			ok = false;
-			pv_blk_fail(sc->sc_blk, "the backend still maps a "
-			    "grant it answered for");
-			continue;	/* leaked: never reuse it */
+			continue;
 		}
 		xen_gnttab_release(&x->x_grefs, ref);
 	}
 	x->x_nrefs = x->x_nind = 0;
 	xen_gnttab_unreserve(&x->x_grefs);
 	return (ok);
+}
+
+/* After a response, a grant still mapped is fatal. */
+static bool
+end_grants(struct xbd_softc *sc, struct xbd_cmd *x)
+{
+	if (xbd_cmd_end_grants(x))
+		return (true);
+	pv_blk_fail(sc->sc_blk, "the backend still maps a grant it answered "
+	    "for");
+	return (false);
 }
 
 static void

@@ -137,6 +137,7 @@ int	xbd_rings_publish(struct xbd_softc *sc, xenbus_txn_t t);
 int	xbd_cmds_alloc(struct xbd_softc *sc, unsigned ncmds);
 bool	xbd_want_persistent(void);
 void	xbd_cmds_free(struct xbd_softc *sc);
+bool	xbd_cmd_end_grants(struct xbd_cmd *x);
 extern const struct pv_blk_ops xbd_blk_ops;
 
 #endif /* !_BLKFRONT_VAR_H_ */
