@@ -146,6 +146,12 @@ virtqueue_size(const struct virtqueue *vq)
 }
 
 uint16_t
+virtqueue_index(const struct virtqueue *vq)
+{
+	return (vq->q_cfg.vc_index);
+}
+
+uint16_t
 virtqueue_nfree(const struct virtqueue *vq)
 {
 	return (vq->q_nfree);

@@ -48,6 +48,7 @@ pv_paddr_t	virtqueue_desc_paddr(const struct virtqueue *vq);
 pv_paddr_t	virtqueue_avail_paddr(const struct virtqueue *vq);
 pv_paddr_t	virtqueue_used_paddr(const struct virtqueue *vq);
 uint16_t	virtqueue_size(const struct virtqueue *vq);
+uint16_t	virtqueue_index(const struct virtqueue *vq);
 
 /*
  * Queue a request: the readable segments first, then the writable ones.
