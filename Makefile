@@ -174,6 +174,9 @@ bench:
 	@$(MAKE) --no-print-directory all $(O)/bin/membw
 	@tools/bench/blkfront_bench.sh $(O)
 
+# The reference guest kernel (sys/x86), when present.
+-include sys/x86/guest.mk
+
 # Targets ----------------------------------------------------------------
 all: $(LIBSYS) $(LIBPV) $(BINS) $(TEST_PROGS)
 
