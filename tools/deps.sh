@@ -4,7 +4,8 @@
 set -eu
 
 case "${1:-test}" in
-test)	want="gcc make libc6-dev kyua atf-sh libatf-dev libxen-dev xenstore-utils" ;;
+test)	want="gcc make libc6-dev kyua atf-sh libatf-dev libxen-dev xenstore-utils
+	    linux-libc-dev qemu-system-common" ;;
 run)	want="gcc make libc6-dev" ;;
 fuzz)	want="gcc make libc6-dev libxen-dev clang libclang-rt-14-dev" ;;
 bench)	want="gcc make libc6-dev kyua libxen-dev xenstore-utils valgrind" ;;

@@ -104,6 +104,15 @@ virtio_read_config(struct virtio_dev *vd, unsigned off, void *buf,
 	return (EIO);
 }
 
+int
+virtio_write_config(struct virtio_dev *vd, unsigned off, const void *buf,
+    unsigned len)
+{
+	if (vd->vd_ops->vt_write_config == NULL)
+		return (EOPNOTSUPP);
+	return (vd->vd_ops->vt_write_config(vd->vd_t, off, buf, len));
+}
+
 void
 virtio_reset(struct virtio_dev *vd)
 {

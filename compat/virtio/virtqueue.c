@@ -233,14 +233,14 @@ virtqueue_enqueue(struct virtqueue *vq, void *cookie,
 	return (0);
 }
 
-void
+bool
 virtqueue_kick(struct virtqueue *vq)
 {
 	uint16_t old = vq->q_kicked_idx, new = vq->q_avail_idx;
 	bool notify;
 
 	if (old == new)
-		return;
+		return (false);
 	/* The entries before the index that publishes them. */
 	pv_wmb();
 	pv_store_rel(&vq->q_avail->idx, htole16(new));
@@ -258,6 +258,7 @@ virtqueue_kick(struct virtqueue *vq)
 		vq->q_cfg.vc_notify(vq, vq->q_cfg.vc_arg);
 	} else
 		vq->q_stats.vq_suppressed++;
+	return (notify);
 }
 
 static void

@@ -49,6 +49,7 @@ struct pv_blk {
 	struct pv_ctl		*k_ctl;
 	/* Counters. */
 	uint64_t		 k_reads, k_writes, k_flushes, k_discards;
+	uint64_t		 k_zeroes;
 	uint64_t		 k_bytes_read, k_bytes_written;
 	uint64_t		 k_errors, k_splits, k_max_busy;
 	uint64_t		 k_freezes[PV_FREEZE_NREASONS];
@@ -168,6 +169,11 @@ cmd_length(const struct pv_blk *blk, const struct pv_bio *bio)
 		if (blk->k_lim.bl_max_discard_bytes != 0)
 			len = pv_min(len, blk->k_lim.bl_max_discard_bytes);
 		return (len);
+	case PV_BIO_WRITE_ZEROES:
+		len = left;
+		if (blk->k_lim.bl_max_zeroes_bytes != 0)
+			len = pv_min(len, blk->k_lim.bl_max_zeroes_bytes);
+		return (len - len % blk->k_info.di_sector_size);
 	default:
 		break;
 	}
@@ -358,6 +364,10 @@ bio_check(const struct pv_blk *blk, const struct pv_bio *bio)
 		    (di->di_features & PV_DISK_SECURE_DISCARD) == 0))
 			return (EOPNOTSUPP);
 		break;
+	case PV_BIO_WRITE_ZEROES:
+		if ((di->di_features & PV_DISK_WRITE_ZEROES) == 0)
+			return (EOPNOTSUPP);
+		break;
 	default:
 		return (EINVAL);
 	}
@@ -425,6 +435,9 @@ pv_blk_submit(struct pv_blk *blk, struct pv_bio *bio)
 		break;
 	case PV_BIO_DISCARD:
 		blk->k_discards++;
+		break;
+	case PV_BIO_WRITE_ZEROES:
+		blk->k_zeroes++;
 		break;
 	}
 	TAILQ_INSERT_TAIL(&blk->k_bioq, bio, b_link);
@@ -576,6 +589,7 @@ blk_counters(struct pv_blk *blk)
 	pv_ctl_counter(n, "writes", &blk->k_writes, "write bios");
 	pv_ctl_counter(n, "flushes", &blk->k_flushes, "flush bios");
 	pv_ctl_counter(n, "discards", &blk->k_discards, "discard bios");
+	pv_ctl_counter(n, "write_zeroes", &blk->k_zeroes, "write-zeroes bios");
 	pv_ctl_counter(n, "bytes_read", &blk->k_bytes_read, "");
 	pv_ctl_counter(n, "bytes_written", &blk->k_bytes_written, "");
 	pv_ctl_counter(n, "errors", &blk->k_errors, "bios ended in error");

@@ -392,7 +392,9 @@ pv_tunable_clear(void)
 void
 pv_ctl_init(void)
 {
-	static const char *const roots[] = { "dev", "disk", "hw", "kern" };
+	static const char *const roots[] = {
+		"dev", "disk", "hw", "intr", "kern",
+	};
 	size_t i;
 
 	pv_mtx_init(&ctl_mtx, "sysctl");

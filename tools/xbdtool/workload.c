@@ -281,14 +281,16 @@ progress(const char *what, uint64_t done, uint64_t total, uint64_t *next)
 	*next = done * 10 / total + 1;
 }
 
-/* Event-channel sends per bio so far: the cost the rings try to batch. */
+/* Doorbells per bio so far: the cost the rings try to batch. */
 static double
-kicks_per_bio(const struct pv_disk_info *di, uint64_t bios)
+kicks_per_bio(const struct xbdtool_args *a, const struct pv_disk_info *di,
+    uint64_t bios)
 {
-	char path[64], val[32];
+	char path[96], val[32];
 	uint64_t kicks;
 
-	snprintf(path, sizeof(path), "dev.xbd.%s.notifications", di->di_name);
+	snprintf(path, sizeof(path), "dev.%s.%s.%s", a->driver, di->di_name,
+	    a->kicks);
 	if (bios == 0 || pv_ctl_get(path, val, sizeof(val)) != 0 ||
 	    pv_strtou64(val, UINT64_MAX, &kicks) != 0)
 		return (-1);
@@ -419,7 +421,7 @@ w_rand(struct xbdtool_args *a, const struct pv_disk_info *di)
 	printf("rand: %s: %ju reads of %ju bytes at depth %u: %.0f IOPS, "
 	    "%.3f notifications per request, %ju errors\n", di->di_name,
 	    (uintmax_t)ops, (uintmax_t)bs, a->depth, (double)ops / t,
-	    kicks_per_bio(di, e.e_bios), (uintmax_t)e.e_errors);
+	    kicks_per_bio(a, di, e.e_bios), (uintmax_t)e.e_errors);
 	rc = e.e_errors == 0 ? 0 : 1;
 	engine_fini(&e, pv_roundup(bs, PV_PAGE_SIZE));
 	return (rc);
@@ -439,12 +441,11 @@ w_info(struct xbdtool_args *a, const struct pv_disk_info *di)
 {
 	char prefix[64];
 
-	(void)a;
 	printf("%s: %ju sectors (%ju MiB), sector size %u, physical %u%s\n",
 	    di->di_name, (uintmax_t)di->di_sectors,
 	    (uintmax_t)(di->di_sectors * SECT >> 20), di->di_sector_size,
 	    di->di_phys_sector_size, di->di_readonly ? ", read-only" : "");
-	snprintf(prefix, sizeof(prefix), "dev.xbd.%s", di->di_name);
+	snprintf(prefix, sizeof(prefix), "dev.%s.%s", a->driver, di->di_name);
 	(void)pv_ctl_walk(prefix, print_ctl, NULL);
 	snprintf(prefix, sizeof(prefix), "disk.%s", di->di_name);
 	(void)pv_ctl_walk(prefix, print_ctl, NULL);
@@ -562,28 +563,71 @@ w_write(struct xbdtool_args *a, const struct pv_disk_info *di)
 	return (rc);
 }
 
+/* discard and zeroes: OFFSET LENGTH, one bio without data. */
 static int
-w_discard(struct xbdtool_args *a, const struct pv_disk_info *di)
+range_io(struct xbdtool_args *a, enum pv_bio_op op, const char *name,
+    struct pv_bio *bio)
 {
 	uint64_t off, len;
-	struct pv_bio bio;
 	int error;
 
 	if (a->argc != 2 || pv_strtou64(a->argv[0], UINT64_MAX, &off) != 0 ||
 	    pv_strtou64(a->argv[1], UINT64_MAX, &len) != 0 ||
 	    off % SECT != 0 || len % SECT != 0) {
-		fprintf(stderr, "xbdtool: discard OFFSET LENGTH: two multiples "
-		    "of 512\n");
+		fprintf(stderr, "xbdtool: %s OFFSET LENGTH: two multiples "
+		    "of 512\n", name);
 		return (2);
 	}
-	memset(&bio, 0, sizeof(bio));
-	bio.b_op = PV_BIO_DISCARD;
-	bio.b_sector = off / SECT;
-	bio.b_bytes = len;
-	if ((error = pv_blk_io(a->blk, &bio)) != 0) {
-		fprintf(stderr, "xbdtool: discard: %s\n", strerror(error));
+	memset(bio, 0, sizeof(*bio));
+	bio->b_op = op;
+	bio->b_sector = off / SECT;
+	bio->b_bytes = len;
+	if ((error = pv_blk_io(a->blk, bio)) != 0) {
+		fprintf(stderr, "xbdtool: %s: %s\n", name, strerror(error));
 		return (1);
 	}
+	return (0);
+}
+
+static int
+w_zeroes(struct xbdtool_args *a, const struct pv_disk_info *di)
+{
+	struct pv_bio bio;
+	int rc;
+
+	(void)di;
+	if ((rc = range_io(a, PV_BIO_WRITE_ZEROES, "zeroes", &bio)) != 0)
+		return (rc);
+	fprintf(stderr, "xbdtool: zeroed %ju bytes at %ju\n",
+	    (uintmax_t)bio.b_bytes, (uintmax_t)(bio.b_sector * SECT));
+	return (0);
+}
+
+static int
+w_flush(struct xbdtool_args *a, const struct pv_disk_info *di)
+{
+	struct pv_bio bio;
+	int error;
+
+	memset(&bio, 0, sizeof(bio));
+	bio.b_op = PV_BIO_FLUSH;
+	if ((error = pv_blk_io(a->blk, &bio)) != 0) {
+		fprintf(stderr, "xbdtool: flush: %s\n", strerror(error));
+		return (1);
+	}
+	fprintf(stderr, "xbdtool: flushed (%s)\n", (di->di_features &
+	    PV_DISK_FLUSH) != 0 ? "sent to the device" : "no cache to flush");
+	return (0);
+}
+
+static int
+w_discard(struct xbdtool_args *a, const struct pv_disk_info *di)
+{
+	struct pv_bio bio;
+	int rc;
+
+	if ((rc = range_io(a, PV_BIO_DISCARD, "discard", &bio)) != 0)
+		return (rc);
 	/* The layer trims to whole granules; say what that leaves. */
 	fprintf(stderr, "xbdtool: discarded %ju bytes at %ju (granularity "
 	    "%u)\n", (uintmax_t)bio.b_bytes, (uintmax_t)(bio.b_sector * SECT),
@@ -606,6 +650,8 @@ xbdtool_run(struct xbdtool_args *a)
 		{ "read", w_read },
 		{ "write", w_write },
 		{ "discard", w_discard },
+		{ "zeroes", w_zeroes },
+		{ "flush", w_flush },
 	};
 	struct pv_disk_info di;
 	size_t i;

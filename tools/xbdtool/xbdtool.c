@@ -1,13 +1,16 @@
 /*-
  * SPDX-License-Identifier: BSD-2-Clause
  *
- * xbdtool: a hosted frontend that attaches one disk through blkfront and
- * runs a workload on it.
+ * xbdtool: a hosted frontend that attaches one disk and runs a workload on
+ * it, through blkfront or through virtio-blk over vhost-user.
  *
  *   XENSTORED_PATH=SOCK xbdtool --domain N --vdev NAME [options] WORKLOAD
+ *   xbdtool --vhost-user SOCK [options] WORKLOAD
  *
- * It joins xensim as domain N, waits for the toolstack to attach NAME
- * (xensim-ctl block-attach N '... vdev=NAME ...'), and then runs:
+ * With --domain it joins xensim as domain N and waits for the toolstack to
+ * attach NAME (xensim-ctl block-attach N '... vdev=NAME ...'); with
+ * --vhost-user it connects to a vhost-user-blk back-end such as
+ * qemu-storage-daemon's export.  Then it runs:
  *
  *   verify            stamped writes over the whole disk, random rewrites,
  *                     then every sector read back and checked
@@ -16,6 +19,8 @@
  *   info              the negotiated values and counters
  *   read OFF LEN      raw bytes to standard output
  *   write OFF         standard input to the disk
+ *   discard OFF LEN   discard a range
+ *   zeroes OFF LEN    write zeroes over a range (virtio-blk)
  *
  * The exit status is non-zero on any error or any data mismatch.
  */
@@ -108,12 +113,14 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: xbdtool --domain N --vdev NAME [--mem MIB] [--wait SEC]\n"
+	    "       xbdtool --vhost-user SOCKET [--mem MIB]\n"
 	    "               [--depth N] [--ops N] [--bs BYTES] [--seed N]\n"
 	    "               [--tunable NAME=VALUE]... [--suspend-every MS]\n"
 	    "               [--polled]\n"
 	    "               WORKLOAD\n"
 	    "workloads: verify, seq, rand, info, read OFFSET LENGTH, "
-	    "write OFFSET, discard OFFSET LENGTH, idle SECONDS\n"
+	    "write OFFSET, discard OFFSET LENGTH, zeroes OFFSET LENGTH, "
+	    "idle SECONDS\n"
 	    "xensim is found through $XENSTORED_PATH.\n");
 	exit(2);
 }
@@ -129,6 +136,21 @@ arg_u64(const char *opt, const char *s, uint64_t max)
 		exit(2);
 	}
 	return (v);
+}
+
+bool
+xbdtool_leaked(const struct pv_memstats *before,
+    const struct pv_memstats *after, intmax_t grefs)
+{
+	if (after->ms_pages_free == before->ms_pages_free &&
+	    after->ms_malloc_count == before->ms_malloc_count && grefs == 0)
+		return (false);
+	fprintf(stderr, "xbdtool: LEAK after detach: %jd pages, %jd "
+	    "allocations, %jd grant references\n",
+	    (intmax_t)(before->ms_pages_free - after->ms_pages_free),
+	    (intmax_t)(after->ms_malloc_count - before->ms_malloc_count),
+	    grefs);
+	return (true);
 }
 
 /* Wait for the toolstack to create our end of the device. */
@@ -160,6 +182,7 @@ main(int argc, char **argv)
 		{ "tunable",	required_argument, NULL, 't' },
 		{ "suspend-every", required_argument, NULL, 'S' },
 		{ "polled",	no_argument,	   NULL, 'P' },
+		{ "vhost-user",	required_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct xbdtool_args a = {
@@ -173,7 +196,7 @@ main(int argc, char **argv)
 	struct xen_gnttab_stats gbefore, gafter;
 	struct xbd_softc *sc;
 	uint64_t domid = 0;
-	const char *vdev = NULL;
+	const char *vdev = NULL, *vhost = NULL;
 	unsigned waitsec = 30;
 	uint64_t suspend_ms = 0;
 	struct pv_thread *cytd = NULL;
@@ -211,6 +234,9 @@ main(int argc, char **argv)
 		case 'P':
 			a.polled = true;
 			break;
+		case 'V':
+			vhost = optarg;
+			break;
 		case 'S':
 			suspend_ms = arg_u64("--suspend-every", optarg, 60000);
 			break;
@@ -231,9 +257,13 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (domid == 0 || vdev == NULL || argc < 1)
+	if (argc < 1 || (vhost == NULL) == (domid == 0 || vdev == NULL))
 		usage();
-	if (xen_vdev_to_devid(vdev, &devid) != 0) {
+	if (vhost != NULL && suspend_ms != 0) {
+		fprintf(stderr, "xbdtool: --suspend-every is for blkfront\n");
+		exit(2);
+	}
+	if (vhost == NULL && xen_vdev_to_devid(vdev, &devid) != 0) {
 		fprintf(stderr, "xbdtool: --vdev %s is not a virtual disk "
 		    "name\n", vdev);
 		exit(2);
@@ -252,6 +282,13 @@ main(int argc, char **argv)
 		fprintf(stderr, "xbdtool: platform: %s\n", strerror(error));
 		return (1);
 	}
+	if (vhost != NULL) {
+		rc = xbdtool_vhost(&a, vhost);
+		pv_hosted_fini();
+		return (rc);
+	}
+	a.driver = "xbd";
+	a.kicks = "notifications";
 	if ((error = xen_hosted_attach((uint32_t)domid, "xbdtool")) != 0) {
 		fprintf(stderr, "xbdtool: cannot attach as domain %ju to the "
 		    "xensim at XENSTORED_PATH=%s: %s\n", (uintmax_t)domid,
@@ -329,18 +366,9 @@ main(int argc, char **argv)
 	xen_gnttab_stats(&gafter);
 	/* Grant frames the table grew by stay with the hypervisor. */
 	after.ms_pages_free += gafter.gs_frames - gbefore.gs_frames;
-	if (after.ms_pages_free != before.ms_pages_free ||
-	    after.ms_malloc_count != before.ms_malloc_count ||
-	    gafter.gs_free != gbefore.gs_free + (gafter.gs_total -
-	    gbefore.gs_total)) {
-		fprintf(stderr, "xbdtool: LEAK after detach: %jd pages, %jd "
-		    "allocations, %jd grant references\n",
-		    (intmax_t)(before.ms_pages_free - after.ms_pages_free),
-		    (intmax_t)(after.ms_malloc_count - before.ms_malloc_count),
-		    (intmax_t)(gbefore.gs_free + (gafter.gs_total -
-		    gbefore.gs_total)) - (intmax_t)gafter.gs_free);
+	if (xbdtool_leaked(&before, &after, (intmax_t)(gbefore.gs_free +
+	    (gafter.gs_total - gbefore.gs_total)) - (intmax_t)gafter.gs_free))
 		rc = 1;
-	}
 out:
 	xenbus_fini();
 	xen_gnttab_fini();

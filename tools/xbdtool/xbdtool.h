@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stddef.h>
 
 struct pv_blk;
 
@@ -19,9 +20,19 @@ struct xbdtool_args {
 	uint64_t	 seed;
 	bool		 polled;	/* read/write without interrupts */
 	struct pv_blk	*blk;
+	/* The driver's counters: dev.DRIVER.DISK, and its doorbell count. */
+	const char	*driver;
+	const char	*kicks;
 };
+
+struct pv_memstats;
 
 /* Run the named workload; the process's exit status. */
 int	xbdtool_run(struct xbdtool_args *a);
+/* Attach over vhost-user, run, detach; the exit status. */
+int	xbdtool_vhost(struct xbdtool_args *a, const char *path);
+/* Say what was not given back, if anything. */
+bool	xbdtool_leaked(const struct pv_memstats *before,
+	    const struct pv_memstats *after, intmax_t grefs);
 
 #endif /* !_XBDTOOL_H_ */

@@ -519,6 +519,8 @@ xbd_start(void *arg, struct pv_blkcmd *c)
 		d->nr_sectors = c->c_bytes / PV_SECTOR_SIZE;
 		break;
 	}
+	case PV_BIO_WRITE_ZEROES:
+		return (EOPNOTSUPP);	/* blkif has no such operation */
 	default:
 		if (sc->sc_persistent) {
 			grant_ref_t ind_refs[BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST];

@@ -49,6 +49,9 @@ struct virtio_transport_ops {
 			    struct virtqueue *vq);
 	/* The doorbell. */
 	void		(*vt_notify)(void *t, uint16_t idx);
+	/* Write device config (a driver-writable field); may be NULL. */
+	int		(*vt_write_config)(void *t, unsigned off,
+			    const void *buf, unsigned len);
 };
 
 typedef void virtio_intr_fn(void *arg);
@@ -96,6 +99,10 @@ void	virtio_fail(struct virtio_dev *vd, const char *why);
  */
 int	virtio_read_config(struct virtio_dev *vd, unsigned off, void *buf,
 	    unsigned len);
+
+/* EOPNOTSUPP when the transport cannot write config. */
+int	virtio_write_config(struct virtio_dev *vd, unsigned off,
+	    const void *buf, unsigned len);
 
 /*
  * Make nvqs queues (INDIRECT_DESC and EVENT_IDX as negotiated), route

@@ -56,8 +56,11 @@ uint16_t	virtqueue_index(const struct virtqueue *vq);
  */
 int	virtqueue_enqueue(struct virtqueue *vq, void *cookie,
 	    const struct vq_seg *segs, unsigned nsegs);
-/* Publish what was queued; ring the doorbell if the device wants it. */
-void	virtqueue_kick(struct virtqueue *vq);
+/*
+ * Publish what was queued; ring the doorbell if the device wants it.
+ * Returns whether it was rung.
+ */
+bool	virtqueue_kick(struct virtqueue *vq);
 /*
  * Take one completed request: its cookie, or NULL when none is ready.
  * *errorp is EIO (and NULL returned) once the device has misbehaved.

@@ -28,12 +28,14 @@ enum pv_bio_op {
 	PV_BIO_WRITE,
 	PV_BIO_FLUSH,		/* make completed writes stable */
 	PV_BIO_DISCARD,		/* the range's contents may be dropped */
+	PV_BIO_WRITE_ZEROES,	/* the range reads back as zeroes */
 };
 
 /* Complete everything before it first, and start nothing after it
  * until it has completed. */
 #define	PV_BIO_ORDERED	0x0001
 #define	PV_BIO_SECURE	0x0002		/* discard: erase for good */
+#define	PV_BIO_UNMAP	0x0004		/* write zeroes: may deallocate */
 
 struct pv_bio;
 typedef void pv_bio_done_t(struct pv_bio *bio);
@@ -58,6 +60,7 @@ struct pv_bio {
 #define	PV_DISK_BARRIER		0x0002	/* ordered writes on the wire */
 #define	PV_DISK_DISCARD		0x0004
 #define	PV_DISK_SECURE_DISCARD	0x0008
+#define	PV_DISK_WRITE_ZEROES	0x0010
 
 struct pv_disk_info {
 	char		di_name[16];		/* "xbd0", "vtbd1" */
@@ -75,6 +78,7 @@ struct pv_blk_limits {
 	uint32_t	bl_max_segments;	/* pages per command */
 	uint64_t	bl_max_bytes;		/* data bytes per command */
 	uint64_t	bl_max_discard_bytes;	/* 0: no limit */
+	uint64_t	bl_max_zeroes_bytes;	/* 0: no limit */
 };
 
 enum pv_blkcmd_state {

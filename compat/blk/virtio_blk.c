@@ -1,0 +1,477 @@
+/*-
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * virtio-blk: negotiation, the config and its checks, queues, and the
+ * disk the block layer serves.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <linux/virtio_config.h>
+#include <linux/virtio_ring.h>
+
+#include <pv/atomic.h>
+#include <pv/blk.h>
+#include <pv/console.h>
+#include <pv/libkern.h>
+#include <pv/mem.h>
+#include <pv/sysctl.h>
+
+#include <pvvirtio/virtio_blk.h>
+
+#include "virtio_blk_var.h"
+
+/* The config up to and including the write-zeroes fields. */
+#define	VTBLK_CONFIG_LEN \
+	offsetof(struct virtio_blk_config, max_secure_erase_sectors)
+
+static uint32_t	vtblk_max_queues = 4;
+static uint32_t	vtblk_queue_size;		/* 0: the device's */
+static uint32_t	vtblk_indirect = 1;
+static uint32_t	vtblk_event_idx = 1;
+static uint32_t	vtblk_max_segs = 256;		/* 1 MiB of pages */
+static uint32_t	vtblk_writeback;		/* 0: the device's choice */
+static bool	vtblk_tunables_done;
+static unsigned	vtblk_units;
+
+void
+vtblk_init(void)
+{
+	struct pv_ctl *n;
+
+	if (vtblk_tunables_done)
+		return;
+	vtblk_tunables_done = true;
+	(void)pv_ctl_node(pv_ctl_node(NULL, "dev"), "vtblk");
+	n = pv_ctl_node(pv_ctl_node(NULL, "hw"), "vtblk");
+	pv_ctl_tunable(n, "max_queues", &vtblk_max_queues, 1, VTBLK_MAX_QUEUES,
+	    "most request queues per disk");
+	pv_ctl_tunable(n, "queue_size", &vtblk_queue_size, 0, 32768,
+	    "largest queue to ask for, 0 for the device's");
+	pv_ctl_tunable(n, "indirect", &vtblk_indirect, 0, 1,
+	    "use indirect descriptors when offered");
+	pv_ctl_tunable(n, "event_idx", &vtblk_event_idx, 0, 1,
+	    "use event-index notification suppression when offered");
+	pv_ctl_tunable(n, "max_segs", &vtblk_max_segs, 1, 1024,
+	    "most data descriptors per request");
+	pv_ctl_tunable(n, "writeback", &vtblk_writeback, 0, 1,
+	    "ask a CONFIG_WCE device for a write-back cache");
+}
+
+static uint64_t
+wanted_features(void)
+{
+	uint64_t f;
+
+	f = 1ull << VIRTIO_BLK_F_SIZE_MAX | 1ull << VIRTIO_BLK_F_SEG_MAX |
+	    1ull << VIRTIO_BLK_F_BLK_SIZE | 1ull << VIRTIO_BLK_F_TOPOLOGY |
+	    1ull << VIRTIO_BLK_F_RO | 1ull << VIRTIO_BLK_F_FLUSH |
+	    1ull << VIRTIO_BLK_F_CONFIG_WCE | 1ull << VIRTIO_BLK_F_DISCARD |
+	    1ull << VIRTIO_BLK_F_WRITE_ZEROES | 1ull << VIRTIO_BLK_F_MQ;
+	if (vtblk_indirect)
+		f |= 1ull << VIRTIO_RING_F_INDIRECT_DESC;
+	if (vtblk_event_idx)
+		f |= 1ull << VIRTIO_RING_F_EVENT_IDX;
+	return (f);
+}
+
+/* Config fields are little-endian on a modern device, native on legacy. */
+static uint32_t
+cfg32(const struct virtio_dev *vd, uint32_t v)
+{
+	return (virtio_has(vd, VIRTIO_F_VERSION_1) ? le32toh(v) : v);
+}
+
+static uint16_t
+cfg16(const struct virtio_dev *vd, uint16_t v)
+{
+	return (virtio_has(vd, VIRTIO_F_VERSION_1) ? le16toh(v) : v);
+}
+
+static uint64_t
+cfg64(const struct virtio_dev *vd, uint64_t v)
+{
+	return (virtio_has(vd, VIRTIO_F_VERSION_1) ? le64toh(v) : v);
+}
+
+/* What the driver will do with the device, from its config. */
+struct vtblk_params {
+	struct pv_disk_info	p_info;
+	struct pv_blk_limits	p_lim;
+	unsigned		p_nq;
+	uint32_t		p_seg_max;
+	uint32_t		p_size_max;
+	bool			p_wce;
+};
+
+static int
+bad_field(struct vtblk_softc *sc, const char *field, uint64_t v,
+    const char *want)
+{
+	char why[128];
+
+	snprintf(why, sizeof(why), "config %s = %ju: %s", field, (uintmax_t)v,
+	    want);
+	virtio_fail(sc->sc_vd, why);
+	return (EIO);
+}
+
+/* Switch the cache to write-back, and believe it once it reads back. */
+static bool
+set_writeback(struct vtblk_softc *sc)
+{
+	uint8_t wce = 1;
+	int error;
+
+	error = virtio_write_config(sc->sc_vd, offsetof(struct
+	    virtio_blk_config, wce), &wce, 1);
+	if (error == 0) {
+		wce = 0;
+		error = virtio_read_config(sc->sc_vd, offsetof(struct
+		    virtio_blk_config, wce), &wce, 1);
+	}
+	if (error != 0 || wce != 1) {
+		pv_log(PV_LOG_WARNING, sc->sc_name, "the device kept its "
+		    "write-through cache (%s)", error != 0 ? strerror(error) :
+		    "wce reads back 0");
+		return (false);
+	}
+	return (true);
+}
+
+/* Read the config once, settled, and check every field used. */
+static int
+read_params(struct vtblk_softc *sc, struct vtblk_params *p)
+{
+	struct virtio_dev *vd = sc->sc_vd;
+	struct virtio_blk_config cfg;
+	struct pv_disk_info *di = &p->p_info;
+	uint64_t cap;
+	uint32_t v;
+	int error;
+
+	memset(&cfg, 0, sizeof(cfg));
+	if ((error = virtio_read_config(vd, 0, &cfg, VTBLK_CONFIG_LEN)) != 0)
+		return (error);
+	memset(p, 0, sizeof(*p));
+	pv_strlcpy(di->di_name, sc->sc_name, sizeof(di->di_name));
+	cap = cfg64(vd, cfg.capacity);
+	if (cap == 0) {
+		pv_log(PV_LOG_ERR, sc->sc_name, "config capacity = 0: the disk "
+		    "is empty; not attaching it");
+		return (ENXIO);
+	}
+	if (cap > UINT64_MAX / PV_SECTOR_SIZE)
+		return (bad_field(sc, "capacity", cap, "beyond 2^64 bytes"));
+	di->di_sectors = cap;
+	di->di_sector_size = PV_SECTOR_SIZE;
+	if (virtio_has(vd, VIRTIO_BLK_F_BLK_SIZE)) {
+		v = cfg32(vd, cfg.blk_size);
+		if (!pv_powerof2(v) || v < PV_SECTOR_SIZE || v > 65536)
+			return (bad_field(sc, "blk_size", v,
+			    "not a power of 2 from 512 to 65536"));
+		di->di_sector_size = v;
+	}
+	di->di_phys_sector_size = di->di_sector_size;
+	if (virtio_has(vd, VIRTIO_BLK_F_TOPOLOGY)) {
+		if (cfg.physical_block_exp > 8)
+			return (bad_field(sc, "physical_block_exp",
+			    cfg.physical_block_exp, "more than 256 blocks"));
+		di->di_phys_sector_size <<= cfg.physical_block_exp;
+	}
+	if (cap * PV_SECTOR_SIZE % di->di_sector_size != 0)
+		return (bad_field(sc, "capacity", cap,
+		    "not whole logical blocks"));
+	p->p_seg_max = 1;	/* without SEG_MAX, one data descriptor */
+	if (virtio_has(vd, VIRTIO_BLK_F_SEG_MAX)) {
+		v = cfg32(vd, cfg.seg_max);
+		if (v == 0)
+			return (bad_field(sc, "seg_max", v, "must be 1 or more"));
+		p->p_seg_max = v;
+	}
+	p->p_size_max = UINT32_MAX;
+	if (virtio_has(vd, VIRTIO_BLK_F_SIZE_MAX)) {
+		v = cfg32(vd, cfg.size_max);
+		/* 0 is what devices send when they mean no limit. */
+		if (v != 0 && v < PV_SECTOR_SIZE)
+			return (bad_field(sc, "size_max", v,
+			    "less than one sector"));
+		if (v != 0)
+			p->p_size_max = v;
+	}
+	p->p_nq = 1;
+	if (virtio_has(vd, VIRTIO_BLK_F_MQ)) {
+		v = cfg16(vd, cfg.num_queues);
+		if (v == 0)
+			return (bad_field(sc, "num_queues", v,
+			    "must be 1 or more"));
+		p->p_nq = v;
+	}
+	di->di_readonly = virtio_has(vd, VIRTIO_BLK_F_RO);
+	p->p_wce = virtio_has(vd, VIRTIO_BLK_F_FLUSH);
+	if (virtio_has(vd, VIRTIO_BLK_F_CONFIG_WCE)) {
+		p->p_wce = cfg.wce != 0;
+		if (!p->p_wce && vtblk_writeback && set_writeback(sc))
+			p->p_wce = true;
+	}
+	if (p->p_wce)
+		di->di_features |= PV_DISK_FLUSH;
+	if (virtio_has(vd, VIRTIO_BLK_F_DISCARD)) {
+		v = cfg32(vd, cfg.max_discard_sectors);
+		if (v == 0 || cfg32(vd, cfg.max_discard_seg) == 0)
+			pv_log(PV_LOG_WARNING, sc->sc_name, "DISCARD offered "
+			    "with max_discard_sectors %u, max_discard_seg %u: "
+			    "not used", v, cfg32(vd, cfg.max_discard_seg));
+		else {
+			di->di_features |= PV_DISK_DISCARD;
+			p->p_lim.bl_max_discard_bytes = (uint64_t)v *
+			    PV_SECTOR_SIZE;
+			v = cfg32(vd, cfg.discard_sector_alignment);
+			if (v > UINT32_MAX / PV_SECTOR_SIZE)
+				return (bad_field(sc,
+				    "discard_sector_alignment", v, "too large"));
+			di->di_discard_granularity = v * PV_SECTOR_SIZE;
+		}
+	}
+	if (virtio_has(vd, VIRTIO_BLK_F_WRITE_ZEROES)) {
+		v = cfg32(vd, cfg.max_write_zeroes_sectors);
+		if (v == 0 || cfg32(vd, cfg.max_write_zeroes_seg) == 0)
+			pv_log(PV_LOG_WARNING, sc->sc_name, "WRITE_ZEROES "
+			    "offered with no sectors or segments: not used");
+		else {
+			di->di_features |= PV_DISK_WRITE_ZEROES;
+			p->p_lim.bl_max_zeroes_bytes = (uint64_t)v *
+			    PV_SECTOR_SIZE;
+		}
+	}
+	return (0);
+}
+
+static void
+free_dma(struct vtblk_softc *sc)
+{
+	if (sc->sc_dma != NULL)
+		pv_pages_free(sc->sc_dma, sc->sc_dma_pages);
+	pv_free(sc->sc_slots);
+	pv_free(sc->sc_segs);
+	sc->sc_dma = NULL;
+	sc->sc_slots = NULL;
+	sc->sc_segs = NULL;
+}
+
+static int
+alloc_dma(struct vtblk_softc *sc)
+{
+	sc->sc_dma_pages = pv_roundup((size_t)sc->sc_ncmds *
+	    sizeof(struct vtblk_dma), PV_PAGE_SIZE) / PV_PAGE_SIZE;
+	sc->sc_dma = pv_pages_alloc(sc->sc_dma_pages, PV_M_NOWAIT | PV_M_ZERO,
+	    NULL);
+	sc->sc_slots = pv_malloc(sc->sc_ncmds * sizeof(*sc->sc_slots),
+	    PV_M_NOWAIT | PV_M_ZERO);
+	/* Header, data, range and status. */
+	sc->sc_segs = pv_malloc((sc->sc_max_segs + 3) * sizeof(*sc->sc_segs),
+	    PV_M_NOWAIT);
+	if (sc->sc_dma == NULL || sc->sc_slots == NULL || sc->sc_segs == NULL) {
+		free_dma(sc);
+		return (ENOMEM);
+	}
+	return (0);
+}
+
+static void
+vtblk_config_changed(void *arg)
+{
+	struct vtblk_softc *sc = arg;
+	struct vtblk_params p;
+	struct pv_disk_info old;
+
+	pv_blk_info(sc->sc_blk, &old);
+	if (read_params(sc, &p) != 0)
+		return;
+	if (p.p_info.di_sectors != old.di_sectors) {
+		pv_log(PV_LOG_NOTICE, sc->sc_name, "capacity changed from %ju "
+		    "to %ju sectors", (uintmax_t)old.di_sectors,
+		    (uintmax_t)p.p_info.di_sectors);
+		old.di_sectors = p.p_info.di_sectors;
+		pv_blk_set_info(sc->sc_blk, &old);
+	}
+}
+
+/* Queues, interrupts and the limits that follow from what was granted. */
+static int
+setup_queues(struct vtblk_softc *sc, struct vtblk_params *p)
+{
+	struct virtio_dev *vd = sc->sc_vd;
+	uint32_t segs, qsize, per_page;
+	unsigned q;
+	bool ind = virtio_has(vd, VIRTIO_RING_F_INDIRECT_DESC);
+	int error;
+
+	sc->sc_nq = pv_min(p->p_nq, vtblk_max_queues);
+	segs = pv_min(p->p_seg_max, vtblk_max_segs);
+	for (q = 0; q < sc->sc_nq; q++) {
+		sc->sc_q[q].q_sc = sc;
+		sc->sc_q[q].q_idx = q;
+		sc->sc_vqi[q].vi_intr = vtblk_vq_intr;
+		sc->sc_vqi[q].vi_arg = &sc->sc_q[q];
+		sc->sc_vqi[q].vi_max_size = (uint16_t)vtblk_queue_size;
+		sc->sc_vqi[q].vi_max_indirect = ind ? (uint16_t)(segs + 2) : 0;
+	}
+	if ((error = virtio_alloc_queues(vd, sc->sc_nq, sc->sc_vqi)) != 0) {
+		pv_log(PV_LOG_ERR, sc->sc_name, "%u queues: %s", sc->sc_nq,
+		    strerror(error));
+		return (error);
+	}
+	qsize = virtqueue_size(sc->sc_vqi[0].vi_vq);
+	for (q = 1; q < sc->sc_nq; q++)
+		qsize = pv_min(qsize, virtqueue_size(sc->sc_vqi[q].vi_vq));
+	/* A direct chain holds the header and status too. */
+	if (!ind) {
+		if (qsize < 3) {
+			virtio_free_queues(vd);
+			return (bad_field(sc, "queue_size", qsize,
+			    "too small for one request"));
+		}
+		segs = pv_min(segs, qsize - 2);
+	}
+	sc->sc_max_segs = segs;
+	sc->sc_size_max = p->p_size_max;
+	/* The block layer counts pages; a small size_max cuts each more. */
+	per_page = sc->sc_size_max >= PV_PAGE_SIZE ? 1 :
+	    PV_PAGE_SIZE / sc->sc_size_max;
+	p->p_lim.bl_max_segments = pv_max(segs / per_page, 1u);
+	p->p_lim.bl_max_bytes = (uint64_t)p->p_lim.bl_max_segments *
+	    PV_PAGE_SIZE;
+	if (per_page > 1 && segs < per_page)
+		p->p_lim.bl_max_bytes = (uint64_t)segs * sc->sc_size_max;
+	p->p_lim.bl_max_cmds = pv_min(sc->sc_nq * qsize, VTBLK_MAX_CMDS);
+	sc->sc_ncmds = p->p_lim.bl_max_cmds;
+	return (0);
+}
+
+static void
+counters(struct vtblk_softc *sc)
+{
+	struct pv_ctl *n;
+
+	n = pv_ctl_node(pv_ctl_node(pv_ctl_node(NULL, "dev"), "vtblk"),
+	    sc->sc_name);
+	if ((sc->sc_ctl = n) == NULL)
+		return;
+	pv_ctl_counter(n, "kicks", &sc->sc_kicks, "doorbells rung");
+	pv_ctl_counter(n, "intrs", &sc->sc_intrs, "queue interrupts handled");
+	pv_ctl_counter(n, "bounced", &sc->sc_bounced,
+	    "requests copied through a bounce buffer");
+}
+
+int
+vtblk_attach(struct virtio_dev *vd, struct vtblk_softc **scp)
+{
+	struct vtblk_softc *sc;
+	struct vtblk_params p;
+	struct pv_blk *blk;
+	int error;
+
+	vtblk_init();
+	if ((sc = pv_malloc(sizeof(*sc), PV_M_ZERO | PV_M_NOWAIT)) == NULL)
+		return (ENOMEM);
+	sc->sc_vd = vd;
+	snprintf(sc->sc_name, sizeof(sc->sc_name), "vtbd%u", vtblk_units++);
+	if ((error = virtio_negotiate(vd, wanted_features())) != 0)
+		goto fail;
+	if ((error = read_params(sc, &p)) != 0)
+		goto fail_reset;
+	vd->vd_config_fn = NULL;	/* no disk yet to tell */
+	if ((error = setup_queues(sc, &p)) != 0)
+		goto fail_reset;
+	if ((error = alloc_dma(sc)) != 0)
+		goto fail_queues;
+	if ((error = pv_blk_create(&blk, &p.p_info, &p.p_lim, &vtblk_ops,
+	    sc)) != 0)
+		goto fail_dma;
+	pv_store_rel(&sc->sc_blk, blk);
+	sc->sc_wce = p.p_wce;
+	counters(sc);
+	vd->vd_config_arg = sc;
+	vd->vd_config_fn = vtblk_config_changed;
+	virtio_driver_ok(vd);
+	pv_log(PV_LOG_INFO, sc->sc_name, "%ju sectors of %u bytes%s, %u "
+	    "queue(s) of %u, %u segments, features %#jx%s%s%s",
+	    (uintmax_t)p.p_info.di_sectors, p.p_info.di_sector_size,
+	    p.p_info.di_readonly ? " (read-only)" : "", sc->sc_nq,
+	    virtqueue_size(sc->sc_vqi[0].vi_vq), sc->sc_max_segs,
+	    (uintmax_t)vd->vd_features, sc->sc_wce ? ", write-back" : "",
+	    (p.p_info.di_features & PV_DISK_DISCARD) != 0 ? ", discard" : "",
+	    (p.p_info.di_features & PV_DISK_WRITE_ZEROES) != 0 ?
+	    ", write-zeroes" : "");
+	*scp = sc;
+	return (0);
+fail_dma:
+	free_dma(sc);
+fail_queues:
+	virtio_reset(vd);
+	virtio_free_queues(vd);
+	goto fail;
+fail_reset:
+	virtio_reset(vd);
+fail:
+	if (error != ENXIO)
+		virtio_fail(vd, "virtio-blk did not attach");
+	pv_free(sc);
+	return (error);
+}
+
+void
+vtblk_detach(struct vtblk_softc *sc)
+{
+	uint32_t i;
+
+	sc->sc_vd->vd_config_fn = NULL;
+	if (sc->sc_ctl != NULL)
+		pv_ctl_remove(sc->sc_ctl);
+	/* The device stops first: nothing it holds is touched after. */
+	virtio_reset(sc->sc_vd);
+	virtio_free_queues(sc->sc_vd);
+	pv_blk_destroy(sc->sc_blk);
+	for (i = 0; i < sc->sc_ncmds; i++)
+		if (sc->sc_slots[i].s_bounce != NULL)
+			pv_pages_free(sc->sc_slots[i].s_bounce,
+			    sc->sc_slots[i].s_bounce_pages);
+	free_dma(sc);
+	pv_free(sc);
+}
+
+struct pv_blk *
+vtblk_disk(struct vtblk_softc *sc)
+{
+	return (sc->sc_blk);
+}
+
+void
+vtblk_info(struct vtblk_softc *sc, struct vtblk_info *vi)
+{
+	struct vq_stats st;
+	unsigned q;
+
+	memset(vi, 0, sizeof(*vi));
+	vi->vi_features = sc->sc_vd->vd_features;
+	vi->vi_nqueues = sc->sc_nq;
+	vi->vi_queue_size = virtqueue_size(sc->sc_vqi[0].vi_vq);
+	vi->vi_indirect = virtio_has(sc->sc_vd, VIRTIO_RING_F_INDIRECT_DESC);
+	vi->vi_event_idx = virtio_has(sc->sc_vd, VIRTIO_RING_F_EVENT_IDX);
+	vi->vi_wce = sc->sc_wce;
+	vi->vi_max_segs = sc->sc_max_segs;
+	pv_blk_lock(sc->sc_blk);
+	for (q = 0; q < sc->sc_nq; q++) {
+		virtqueue_stats(sc->sc_vqi[q].vi_vq, &st);
+		vi->vi_requests += st.vq_enqueued;
+		vi->vi_kicks += st.vq_kicks;
+		vi->vi_suppressed += st.vq_suppressed;
+	}
+	vi->vi_intrs = sc->sc_intrs;
+	vi->vi_bounced = sc->sc_bounced;
+	pv_blk_unlock(sc->sc_blk);
+}
