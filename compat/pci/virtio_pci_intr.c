@@ -210,8 +210,11 @@ vp_intr_setup(void *t, struct virtio_dev *vd, unsigned nvqs)
 	error = ENXIO;
 	if (!vp_tunables.tu_disable_msix) {
 		error = try_msix(vp, nvqs + 1, VIRTIO_PCI_INTR_MSIX);
-		/* With one queue, the shared rung is the same routing. */
-		if (error != 0 && nvqs > 1)
+		/*
+		 * With one queue, the shared rung is the same routing; with
+		 * no MSI-X at all (ENXIO), there is nothing to share.
+		 */
+		if (error != 0 && error != ENXIO && nvqs > 1)
 			error = try_msix(vp, 2, VIRTIO_PCI_INTR_MSIX_SHARED);
 	}
 	if (error != 0 && !vp_tunables.tu_disable_msi)
