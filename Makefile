@@ -2,7 +2,8 @@
 #
 #   make                build everything hosted
 #   make test           run the kyua suite (SANITIZE=1: under ASan/UBSan)
-#   make fuzz           fuzz xenstored's parser (FUZZ_RUNS, default 1000000)
+#   make fuzz           fuzz xenstored's parser and the used ring (FUZZ_RUNS,
+#                       default 1000000 each)
 #   make clean
 
 SANITIZE ?= 0
@@ -129,7 +130,7 @@ $(O)/obj/tests/tools/xensim/gntmap_test.o: CPPFLAGS += -Itools
 # Fuzzing ----------------------------------------------------------------
 # libFuzzer on xenstored's message parser, always with clang and under
 # ASan/UBSan, in build/fuzz whatever O is.  New inputs go to
-# build/fuzz/corpus; the seeds in tools/xensim/fuzz/corpus stay as they are.
+# build/fuzz/xs_fuzz.corpus; the seeds in tools/xensim/fuzz/corpus stay.
 FUZZ_O		:= build/fuzz
 FUZZ_RUNS	?= 1000000
 FUZZ_CC		?= clang
@@ -146,22 +147,37 @@ $(FUZZ_O)/xs_fuzz: $(FUZZ_SRCS) $(wildcard tools/xensim/*.h)
 	$(FUZZ_CC) $(CPPFLAGS) -Itools/xensim $(WARNS) $(FUZZ_CFLAGS) \
 	    -o $@ $(FUZZ_SRCS)
 
-fuzz:
-	@tools/deps.sh fuzz
-	@$(MAKE) --no-print-directory $(FUZZ_O)/xs_fuzz
-	@mkdir -p $(FUZZ_O)/corpus
-	@echo "fuzz: $(FUZZ_RUNS) runs; log in $(FUZZ_O)/xs_fuzz.log"
+# libFuzzer on the virtqueue's used-ring processing: a device writing
+# anything into the used ring.  Seeds start empty.
+VQ_FUZZ_SRCS	:= compat/virtio/fuzz/vq_fuzz.c compat/virtio/virtqueue.c \
+		   $(filter-out %/kern_pci.c,$(KERN_SRCS)) $(HOSTED_SRCS)
+
+$(FUZZ_O)/vq_fuzz: $(VQ_FUZZ_SRCS) $(wildcard compat/include/*/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(WARNS) $(FUZZ_CFLAGS) -o $@ $(VQ_FUZZ_SRCS) \
+	    -lpthread
+
+# One target: FUZZ_RUNS executions, its log and new inputs in build/fuzz.
+define run_fuzzer
+	@mkdir -p $(FUZZ_O)/$(1).corpus
+	@echo "fuzz: $(1): $(FUZZ_RUNS) runs; log in $(FUZZ_O)/$(1).log"
 	@t0=$$(date +%s); \
-	$(FUZZ_O)/xs_fuzz -runs=$(FUZZ_RUNS) -max_len=8192 -timeout=10 \
-	    -print_final_stats=1 -artifact_prefix=$(FUZZ_O)/ \
-	    $(FUZZ_O)/corpus tools/xensim/fuzz/corpus \
-	    >$(FUZZ_O)/xs_fuzz.log 2>&1; \
+	$(FUZZ_O)/$(1) -runs=$(FUZZ_RUNS) -max_len=8192 -timeout=10 \
+	    -print_final_stats=1 -artifact_prefix=$(FUZZ_O)/$(1)- \
+	    $(FUZZ_O)/$(1).corpus $(2) >$(FUZZ_O)/$(1).log 2>&1; \
 	rc=$$?; t1=$$(date +%s); \
 	n=$$(sed -n 's/^stat::number_of_executed_units: *//p' \
-	    $(FUZZ_O)/xs_fuzz.log); \
-	if [ $$rc -ne 0 ]; then tail -n 60 $(FUZZ_O)/xs_fuzz.log; fi; \
-	echo "fuzz: $${n:-?} executions in $$((t1 - t0)) s, exit $$rc"; \
+	    $(FUZZ_O)/$(1).log); \
+	if [ $$rc -ne 0 ]; then tail -n 60 $(FUZZ_O)/$(1).log; fi; \
+	echo "fuzz: $(1): $${n:-?} executions in $$((t1 - t0)) s, exit $$rc"; \
 	exit $$rc
+endef
+
+fuzz:
+	@tools/deps.sh fuzz
+	@$(MAKE) --no-print-directory $(FUZZ_O)/xs_fuzz $(FUZZ_O)/vq_fuzz
+	$(call run_fuzzer,xs_fuzz,tools/xensim/fuzz/corpus)
+	$(call run_fuzzer,vq_fuzz,)
 
 # Benchmarks: printed figures, never asserted.
 $(O)/bin/membw: $(O)/obj/tools/bench/membw.o
