@@ -252,39 +252,44 @@ ATF_TC_BODY(no_msi_intx, tc)
 	take_down(vp, dev);
 }
 
-ATF_TC_WITHOUT_HEAD(disable_msix_tunable);
-ATF_TC_BODY(disable_msix_tunable, tc)
+/* With MSI-X and MSI both on offer, tunables decide the rung. */
+static void
+tunable_rung(const atf_tc_t *tc, const char *tunables, const char *trail,
+    enum virtio_pci_intr intr)
 {
 	struct virtio_vq_info info[1];
 	struct virtio_pci_info vpi;
 	struct pv_pci_dev *dev;
 	struct virtio_pci *vp;
 
-	init("hw.virtio_pci.disable_msix=1");
+	init(tunables);
 	dev = fakepci_load(tc, "blk-modern");
 	dev->fp_irq_error[PV_PCI_IRQ_MSI] = 0;
 	vp = bring_up(dev, 1, info, &vpi);
-	/* MSI-X was there to take, and was not asked for. */
-	trail_is(dev, "msi:1 ");
-	ATF_REQUIRE_EQ(vpi.vpi_intr, VIRTIO_PCI_INTR_MSI);
+	trail_is(dev, trail);
+	ATF_REQUIRE_EQ(vpi.vpi_intr, intr);
 	take_down(vp, dev);
+}
+
+ATF_TC_WITHOUT_HEAD(disable_msix_tunable);
+ATF_TC_BODY(disable_msix_tunable, tc)
+{
+	/* MSI-X was there to take, and was not asked for. */
+	tunable_rung(tc, "hw.virtio_pci.disable_msix=1", "msi:1 ",
+	    VIRTIO_PCI_INTR_MSI);
 }
 
 ATF_TC_WITHOUT_HEAD(disable_msi_tunable);
 ATF_TC_BODY(disable_msi_tunable, tc)
 {
-	struct virtio_vq_info info[1];
-	struct virtio_pci_info vpi;
-	struct pv_pci_dev *dev;
-	struct virtio_pci *vp;
+	tunable_rung(tc, "hw.virtio_pci.disable_msix=1 "
+	    "hw.virtio_pci.disable_msi=1", "intx:1 ", VIRTIO_PCI_INTR_INTX);
+}
 
-	init("hw.virtio_pci.disable_msix=1 hw.virtio_pci.disable_msi=1");
-	dev = fakepci_load(tc, "blk-modern");
-	dev->fp_irq_error[PV_PCI_IRQ_MSI] = 0;
-	vp = bring_up(dev, 1, info, &vpi);
-	trail_is(dev, "intx:1 ");
-	ATF_REQUIRE_EQ(vpi.vpi_intr, VIRTIO_PCI_INTR_INTX);
-	take_down(vp, dev);
+ATF_TC_WITHOUT_HEAD(no_tunable_msix_first);
+ATF_TC_BODY(no_tunable_msix_first, tc)
+{
+	tunable_rung(tc, NULL, "msix:2 ", VIRTIO_PCI_INTR_MSIX);
 }
 
 ATF_TC_WITHOUT_HEAD(intx_reads_isr);
@@ -400,6 +405,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, no_msi_intx);
 	ATF_TP_ADD_TC(tp, disable_msix_tunable);
 	ATF_TP_ADD_TC(tp, disable_msi_tunable);
+	ATF_TP_ADD_TC(tp, no_tunable_msix_first);
 	ATF_TP_ADD_TC(tp, intx_reads_isr);
 	ATF_TP_ADD_TC(tp, legacy_msix_moves_config);
 	ATF_TP_ADD_TC(tp, no_interrupt_at_all);
