@@ -5,10 +5,11 @@ set -eu
 
 case "${1:-test}" in
 test)	want="gcc make libc6-dev kyua atf-sh libatf-dev libxen-dev xenstore-utils
-	    linux-libc-dev qemu-system-common" ;;
+	    linux-libc-dev qemu-system-common qemu-system-x86" ;;
 run)	want="gcc make libc6-dev" ;;
 fuzz)	want="gcc make libc6-dev libxen-dev clang libclang-rt-14-dev" ;;
-bench)	want="gcc make libc6-dev kyua libxen-dev xenstore-utils valgrind" ;;
+bench)	want="gcc make libc6-dev kyua libxen-dev xenstore-utils valgrind
+	    qemu-system-common fio" ;;
 *)	echo "deps.sh: unknown set '$1' (expected test, run, fuzz or bench)" >&2
 	exit 2 ;;
 esac

@@ -14,10 +14,14 @@
 #include <pv/sysctl.h>
 #include <pv/thread.h>
 
+#include "kern/md.h"
+
 struct pv_intr {
 	struct pv_mtx		 ih_mtx;
 	pv_intr_fn_t		*ih_fn;
 	void			*ih_arg;
+	void			(*ih_done)(void *);
+	void			*ih_done_arg;
 	struct pv_thread	*ih_td;
 	struct pv_ctl		*ih_ctl;
 	uint64_t		 ih_count;
@@ -44,6 +48,8 @@ intr_thread(void *arg)
 		ih->ih_count++;
 		pv_mtx_unlock(&ih->ih_mtx);
 		ih->ih_fn(ih->ih_arg);
+		if (ih->ih_done != NULL)
+			ih->ih_done(ih->ih_done_arg);
 		pv_mtx_lock(&ih->ih_mtx);
 	}
 	pv_mtx_unlock(&ih->ih_mtx);
@@ -115,6 +121,15 @@ pv_intr_unmask(struct pv_intr *ih)
 	ih->ih_masked = false;
 	if (ih->ih_posted)
 		pv_wakeup(ih);
+	pv_mtx_unlock(&ih->ih_mtx);
+}
+
+void
+pv_intr_set_done(struct pv_intr *ih, void (*fn)(void *), void *arg)
+{
+	pv_mtx_lock(&ih->ih_mtx);
+	ih->ih_done = fn;
+	ih->ih_done_arg = arg;
 	pv_mtx_unlock(&ih->ih_mtx);
 }
 

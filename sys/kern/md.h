@@ -30,6 +30,13 @@ int	 pv_physmem_add_reserved(void *va, pv_pfn_t pfn, size_t npages);
 void	 pv_malloc_stats(struct pv_memstats *ms);
 
 /*
+ * Have fn(arg) called in ih's interrupt thread each time its handler
+ * returns; a platform unmasks a level-triggered line there.
+ */
+struct pv_intr;
+void	 pv_intr_set_done(struct pv_intr *ih, void (*fn)(void *), void *arg);
+
+/*
  * Bring the shared services up once the platform's primitives work, and
  * take them down again (a hosted process does this between test runs).
  */

@@ -1,0 +1,63 @@
+# The reference guest kernel: build/guest.elf, booted by QEMU with -kernel
+# through its PVH entry note.  Included by the top Makefile.
+#
+#   make guest          build $(O)/guest.elf
+#   make run            boot it (APPEND="workload=NAME ...", VMFLAGS=...)
+#
+# Freestanding: no libc is linked.  The C library's headers still supply
+# declarations and macros (string.h, stdio.h, errno.h, endian.h); sys/x86
+# implements the few functions behind them.
+
+GUEST_O		:= $(O)/guest
+GUEST_ELF	:= $(O)/guest.elf
+GUEST_CC	?= $(CC)
+GUEST_CFLAGS	:= $(WARNS) -O2 -g -ffreestanding -fno-pic -fno-pie \
+		   -mno-red-zone -mgeneral-regs-only -fno-stack-protector \
+		   -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+		   -fno-tree-loop-distribute-patterns -fcf-protection=none \
+		   -U_FORTIFY_SOURCE -MMD -MP
+GUEST_CPPFLAGS	:= -D_GNU_SOURCE -D__XEN_INTERFACE_VERSION__=0x00040e00 \
+		   -Isys/include -Isys/x86/include -Isys -Ixen/include \
+		   -Icompat/include
+GUEST_LDFLAGS	:= -nostdlib -static -no-pie -Wl,-T,sys/x86/guest.ld \
+		   -Wl,--build-id=none -Wl,-z,max-page-size=4096 \
+		   -Wl,-z,noexecstack
+
+# The platform and the shared kernel are linked whole; the drivers come
+# from an archive, so that only those the guest references are pulled in
+# (the hosted-only vhost-user transport is left out altogether).
+GUEST_MD_SRCS	:= $(wildcard sys/x86/*.c)
+GUEST_MD_OBJS	:= $(GUEST_O)/obj/sys/x86/locore.o \
+		   $(patsubst %.c,$(GUEST_O)/obj/%.o,$(GUEST_MD_SRCS) $(KERN_SRCS))
+GUEST_DRV_SRCS	:= $(XEN_SRCS) $(filter-out compat/vhost/%,$(COMPAT_SRCS))
+GUEST_DRV_OBJS	:= $(patsubst %.c,$(GUEST_O)/obj/%.o,$(GUEST_DRV_SRCS))
+GUEST_DRV_LIB	:= $(GUEST_O)/lib/libpvdrv.a
+
+.PHONY: guest run
+
+guest: $(GUEST_ELF)
+all: $(GUEST_ELF)
+
+$(GUEST_O)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(GUEST_CC) $(GUEST_CPPFLAGS) $(GUEST_CFLAGS) -c -o $@ $<
+
+$(GUEST_O)/obj/%.o: %.S
+	@mkdir -p $(@D)
+	$(GUEST_CC) $(GUEST_CPPFLAGS) -MMD -MP -c -o $@ $<
+
+$(GUEST_DRV_LIB): $(GUEST_DRV_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(GUEST_ELF): $(GUEST_MD_OBJS) $(GUEST_DRV_LIB) sys/x86/guest.ld
+	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $(GUEST_MD_OBJS) $(GUEST_DRV_LIB)
+
+APPEND		?= workload=selftest
+VMFLAGS		?=
+
+run: $(GUEST_ELF)
+	tools/vm/pvkit-vm --kernel $(GUEST_ELF) --append "$(APPEND)" $(VMFLAGS)
+
+-include $(shell find $(GUEST_O)/obj -name '*.d' 2>/dev/null)

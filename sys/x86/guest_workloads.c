@@ -1,0 +1,20 @@
+/*-
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * The workloads the guest can run, by name.  Add a line here (and the
+ * function in a file of its own) for verify, bench or idle.
+ */
+#include <stdbool.h>
+
+#include <pv/libkern.h>
+
+#include "x86/guest.h"
+
+const struct guest_workload guest_workloads[] = {
+	{ "selftest",	"kernel services: threads, sleep, callout, taskq, "
+	    "interrupts, pages",				guest_selftest },
+	{ "fault",	"take a deliberate exception (fault=pf|ud|de)",
+							guest_fault },
+};
+
+const size_t guest_nworkloads = nitems(guest_workloads);

@@ -1,0 +1,101 @@
+/*-
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * From the PVH entry to guest_main: check what the loader handed over,
+ * copy it out of the loader's memory, then bring the machine up in
+ * dependency order (traps first so that any fault is reported).
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include <xen/arch-x86/hvm/start_info.h>
+
+#include <pv/console.h>
+#include <pv/panic.h>
+
+#include "kern/md.h"
+#include "x86/cpufunc.h"
+#include "x86/guest_exit.h"
+#include "x86_var.h"
+
+void	x86_boot(uint32_t start_info_pa) __attribute__((noreturn));
+void	guest_main(void) __attribute__((noreturn));
+
+uint64_t	boot_tsc_main;		/* TSC on entering x86_boot */
+static char	boot_tunables[1024];
+
+static void __attribute__((noreturn))
+boot_fail(const char *why)
+{
+	uart_puts("pvkit guest: FAIL ");
+	uart_puts(why);
+	uart_puts("\n");
+	x86_exit(GUEST_EXIT_FAIL);
+}
+
+static void
+boot_copy_start_info(const struct hvm_start_info *si)
+{
+	const struct hvm_memmap_table_entry *mm;
+	const char *cl;
+	size_t n;
+	unsigned i;
+
+	if (si->cmdline_paddr != 0 && si->cmdline_paddr < (4ull << 30)) {
+		cl = (const char *)(uintptr_t)si->cmdline_paddr;
+		n = strnlen(cl, sizeof(boot_cmdline) - 1);
+		memcpy(boot_cmdline, cl, n);
+		boot_cmdline[n] = '\0';
+	}
+	if (si->version < 1 || si->memmap_paddr == 0 ||
+	    si->memmap_entries == 0)
+		boot_fail("no memory map in hvm_start_info");
+	mm = (const struct hvm_memmap_table_entry *)(uintptr_t)
+	    si->memmap_paddr;
+	for (i = 0; i < si->memmap_entries && i < MEMMAP_MAX; i++)
+		mem_map[i] = mm[i];
+	mem_map_count = i;
+}
+
+void
+x86_boot(uint32_t start_info_pa)
+{
+	const struct hvm_start_info *si;
+	uint64_t rsdp;
+	int error;
+
+	boot_tsc_main = rdtsc();
+	uart_init();
+	si = (const struct hvm_start_info *)(uintptr_t)start_info_pa;
+	if (start_info_pa == 0 || si->magic != XEN_HVM_START_MAGIC_VALUE)
+		boot_fail("bad hvm_start_info magic");
+	boot_copy_start_info(si);
+	rsdp = si->rsdp_paddr;
+
+	idt_init();
+	sched_init();
+	pmap_init();
+	if (mem_init() != 0)
+		boot_fail("no RAM for the kernel heap");
+	clock_init();
+
+	cmdline_tunables(boot_tunables, sizeof(boot_tunables));
+	if ((error = pv_kern_init(boot_tunables)) != 0)
+		pv_panic("pv_kern_init: error %d", error);
+	if ((error = mem_add_ram()) != 0)
+		pv_panic("giving RAM to the page allocator: error %d", error);
+
+	if (acpi_init(rsdp) != 0)
+		pv_printf("acpi: no usable MADT; IOAPIC assumed at %#jx\n",
+		    (uintmax_t)acpi_ioapic_addr());
+	if ((error = lapic_init()) != 0)
+		pv_panic("lapic: error %d", error);
+	if ((error = ioapic_init()) != 0)
+		pv_panic("ioapic: error %d", error);
+	if ((error = intr_init()) != 0)
+		pv_panic("interrupt dispatcher: error %d", error);
+	intr_enable();
+	sched_idle_enable();
+	pci_init();
+	guest_main();
+}
