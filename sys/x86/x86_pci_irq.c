@@ -5,7 +5,8 @@
  *
  * Messages (MSI, MSI-X) go to the boot CPU's LAPIC: address 0xfee00000
  * with the APIC id in bits 19:12, data the vector, edge-triggered fixed
- * delivery.  MSI-X entries stay masked until a handler is set up, so an
+ * delivery.  A message is a memory write by the device, so asking for
+ * one turns bus mastering on (QEMU drops messages without it).  MSI-X entries stay masked until a handler is set up, so an
  * early message waits in the pending-bit array instead of being lost.
  * INTx uses the line the firmware wrote into the interrupt line register,
  * which names an ISA IRQ; the MADT's override for it gives the GSI and
@@ -104,6 +105,7 @@ alloc_msix(struct pv_pci_dev *dev, unsigned *countp)
 		    isrc_vector(dev->pd_isrc[i]));
 	}
 	intx_disable(dev, true);
+	pv_pci_enable_busmaster(dev);
 	ctl &= ~PCI_MSIX_FLAGS_MASKALL;
 	ctl |= PCI_MSIX_FLAGS_ENABLE;
 	pv_pci_cfg_write(dev, cap + PCI_MSIX_FLAGS, ctl, 2);
@@ -139,6 +141,7 @@ alloc_msi(struct pv_pci_dev *dev, unsigned *countp)
 		data_off = PCI_MSI_DATA_32;
 	pv_pci_cfg_write(dev, cap + data_off, isrc_vector(dev->pd_isrc[0]), 2);
 	intx_disable(dev, true);
+	pv_pci_enable_busmaster(dev);
 	ctl &= ~PCI_MSI_FLAGS_QSIZE;
 	ctl |= PCI_MSI_FLAGS_ENABLE;
 	pv_pci_cfg_write(dev, cap + PCI_MSI_FLAGS, ctl, 2);

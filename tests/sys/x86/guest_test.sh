@@ -77,7 +77,6 @@ guest_case q35_pci \
     "q35, two CPUs, virtio devices: the bus is listed with BARs and lines"
 q35_pci_body()
 {
-	: >disk.img
 	truncate -s 1M disk.img
 	guest_boot 0 --machine q35 --smp 2 --mem 512 \
 	    --disk disk.img --device virtio-balloon-pci \
@@ -87,6 +86,34 @@ q35_pci_body()
 	    cat console.log
 	atf_check -o match:'^pci0:0:[0-9]+\.0: 1af4:1002 ' cat console.log
 	last_line_is "pvkit guest: PASS"
+}
+
+pciirq_check()
+{
+	atf_check -o match:'^pciirq: INTx: 3 interrupts, 3 handler calls: ok' \
+	    cat console.log
+	atf_check -o match:'^pciirq: MSI: 3 interrupts, 3 handler calls: ok' \
+	    cat console.log
+	atf_check -o match:'^pciirq: pci0:0:[0-9]+\.0: MSI-X entry 1 -> vector' \
+	    cat console.log
+	last_line_is "pvkit guest: PASS"
+}
+
+guest_case pciirq_pc "INTx, MSI and MSI-X on the pc machine (edu, virtio-blk)"
+pciirq_pc_body()
+{
+	truncate -s 1M disk.img
+	guest_boot 0 --device edu --disk disk.img --append "workload=pciirq"
+	pciirq_check
+}
+
+guest_case pciirq_q35 "INTx, MSI and MSI-X on the q35 machine (edu, virtio-blk)"
+pciirq_q35_body()
+{
+	truncate -s 1M disk.img
+	guest_boot 0 --machine q35 --device edu --disk disk.img \
+	    --append "workload=pciirq"
+	pciirq_check
 }
 
 guest_case fault_pf "a page fault dumps the registers and fails the run"
@@ -153,6 +180,8 @@ atf_init_test_cases()
 	atf_add_test_case selftest
 	atf_add_test_case default_workload
 	atf_add_test_case q35_pci
+	atf_add_test_case pciirq_pc
+	atf_add_test_case pciirq_q35
 	atf_add_test_case fault_pf
 	atf_add_test_case fault_ud
 	atf_add_test_case unknown_workload

@@ -48,5 +48,7 @@ extern const size_t guest_nworkloads;
 /* Workloads in guest_selftest.c. */
 int	guest_selftest(char *why, size_t whylen);
 int	guest_fault(char *why, size_t whylen);
+/* guest_pciirq.c */
+int	guest_pciirq(char *why, size_t whylen);
 
 #endif /* !_X86_GUEST_H_ */
