@@ -49,9 +49,9 @@ banner(void)
 	pv_printf("pvkit guest: x86-64, PVH boot\n");
 	pv_printf("cpu: %s \"%s\", %u CPU(s) in the MADT (using the BSP, "
 	    "apic id %u)\n", vendor, brand, acpi_cpu_count(), lapic_id());
-	pv_printf("clock: TSC %ju.%03ju MHz, LAPIC timer %ju kHz\n",
+	pv_printf("clock: TSC %ju.%03ju MHz (%s), LAPIC timer %ju kHz\n",
 	    (uintmax_t)(tsc_freq_hz() / 1000000),
-	    (uintmax_t)(tsc_freq_hz() / 1000 % 1000),
+	    (uintmax_t)(tsc_freq_hz() / 1000 % 1000), tsc_freq_source(),
 	    (uintmax_t)(lapic_timer_hz() / 1000));
 	pv_printf("memory: %ju MiB RAM, %ju MiB heap, %ju pages free for "
 	    "the page allocator\n", (uintmax_t)(mem_ram_bytes() >> 20),

@@ -149,7 +149,8 @@ msix_check(struct pv_pci_dev *dev, char *why, size_t whylen)
 	error = pv_pci_map(dev, table & PCI_MSIX_TABLE_BIR,
 	    table & PCI_MSIX_TABLE_OFFSET, n * 16, &tab);
 	if (error != 0 || (ctl & PCI_MSIX_FLAGS_ENABLE) == 0) {
-		snprintf(why, whylen, "%s: MSI-X not enabled", pv_pci_name(dev));
+		snprintf(why, whylen, "%s: MSI-X not enabled",
+		    pv_pci_name(dev));
 		pv_pci_release_irqs(dev);
 		return (EIO);
 	}

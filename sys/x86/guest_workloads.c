@@ -12,7 +12,7 @@
 
 const struct guest_workload guest_workloads[] = {
 	{ "selftest",	"kernel services: threads, sleep, callout, taskq, "
-	    "interrupts, pages",				guest_selftest },
+	    "interrupts, pages",			guest_selftest },
 	{ "pciirq",	"PCI INTx and MSI on QEMU's edu device, MSI-X on "
 	    "a virtio device",					guest_pciirq },
 	{ "fault",	"take a deliberate exception (fault=pf|ud|de)",

@@ -86,7 +86,7 @@ madt_parse(const uint8_t *t, uint32_t len)
 				cpus++;
 			break;
 		case MADT_IOAPIC:
-			/* The first one, with GSI base 0, serves the ISA IRQs. */
+			/* The one with GSI base 0 serves the ISA IRQs. */
 			if (e[1] >= 12 && !ioapic_seen && le32(e + 8) == 0) {
 				ioapic_pa = le32(e + 4);
 				ioapic_seen = true;
@@ -106,6 +106,9 @@ madt_parse(const uint8_t *t, uint32_t len)
 	}
 	if (cpus > 0)
 		ncpus = cpus;
+	/* A MADT without one means none (a Xen PVH domU has no IOAPIC). */
+	if (!ioapic_seen)
+		ioapic_pa = 0;
 }
 
 int
@@ -140,6 +143,7 @@ acpi_init(uint64_t rsdp_pa)
 	return (ENOENT);
 }
 
+/* 0: there is no IOAPIC. */
 uint64_t
 acpi_ioapic_addr(void)
 {

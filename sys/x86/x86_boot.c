@@ -90,8 +90,9 @@ x86_boot(uint32_t start_info_pa)
 		    (uintmax_t)acpi_ioapic_addr());
 	if ((error = lapic_init()) != 0)
 		pv_panic("lapic: error %d", error);
+	/* Without one, INTx is unavailable; messages still work. */
 	if ((error = ioapic_init()) != 0)
-		pv_panic("ioapic: error %d", error);
+		pv_printf("ioapic: none usable (error %d): no INTx\n", error);
 	if ((error = intr_init()) != 0)
 		pv_panic("interrupt dispatcher: error %d", error);
 	intr_enable();

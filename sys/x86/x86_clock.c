@@ -1,10 +1,14 @@
 /*-
  * SPDX-License-Identifier: BSD-2-Clause
  *
- * Time: the TSC, calibrated once against the i8254 PIT, is the monotonic
- * clock.  QEMU's TSC runs at a constant rate (the host's under TCG, a
- * fixed virtual rate under KVM), so one calibration holds for the run.
+ * Time: the TSC is the monotonic clock.  Its rate comes from the
+ * hypervisor when it says (Xen's CPUID leaf, or the 0x40000010 timing leaf
+ * KVM and others offer), else from one calibration against the i8254 PIT.
+ * QEMU's TSC runs at a constant rate (the host's under TCG, a fixed
+ * virtual rate under KVM), so one measurement holds for the run.
  */
+#include <xen/arch-x86/cpuid.h>
+
 #include <pv/time.h>
 
 #include "x86/cpufunc.h"
@@ -18,6 +22,13 @@
 /* A machine without a PIT (a Xen PVH domU) must not hang us. */
 #define	CAL_SPIN_MAX	100000000
 #define	TSC_DEFAULT_HZ	1000000000ull
+/* Anything outside this is a broken measurement, not a CPU. */
+#define	TSC_MIN_HZ	100000000ull
+#define	TSC_MAX_HZ	20000000000ull
+#define	CPUID2_HV	(1u << 31)	/* leaf 1 ECX: under a hypervisor */
+#define	CPUID_TIMING	0x40000010	/* EAX: TSC kHz */
+
+static const char *tsc_source = "default";
 
 static uint64_t	tsc_hz = TSC_DEFAULT_HZ;
 static uint64_t	tsc_mult = 1ull << 32;	/* ns per tick, 32.32 fixed */
@@ -43,15 +54,53 @@ pit_calibrate(void)
 	return ((t1 - t0) * (1000 / CAL_MS));
 }
 
+/* The rate a hypervisor states; 0 when it states none. */
+static uint64_t
+cpuid_tsc_hz(void)
+{
+	uint32_t r[4], base;
+
+	cpuid(1, 0, r);
+	if ((r[2] & CPUID2_HV) == 0)
+		return (0);
+	/* Xen moves its leaves up by 0x100 when it also offers Viridian. */
+	for (base = XEN_CPUID_FIRST_LEAF; base <= XEN_CPUID_FIRST_LEAF + 0x100;
+	    base += 0x100) {
+		cpuid(base, 0, r);
+		if (r[1] == XEN_CPUID_SIGNATURE_EBX &&
+		    r[2] == XEN_CPUID_SIGNATURE_ECX &&
+		    r[3] == XEN_CPUID_SIGNATURE_EDX && r[0] >= base + 3) {
+			cpuid(base + 3, 0, r);
+			return ((uint64_t)r[2] * 1000);
+		}
+	}
+	cpuid(XEN_CPUID_FIRST_LEAF, 0, r);
+	if (r[0] >= CPUID_TIMING) {
+		cpuid(CPUID_TIMING, 0, r);
+		return ((uint64_t)r[0] * 1000);
+	}
+	return (0);
+}
+
 void
 clock_init(void)
 {
 	uint64_t hz;
 
-	hz = pit_calibrate();
-	if (hz != 0)
+	if ((hz = cpuid_tsc_hz()) >= TSC_MIN_HZ && hz <= TSC_MAX_HZ) {
 		tsc_hz = hz;
+		tsc_source = "hypervisor";
+	} else if ((hz = pit_calibrate()) >= TSC_MIN_HZ && hz <= TSC_MAX_HZ) {
+		tsc_hz = hz;
+		tsc_source = "PIT";
+	}
 	tsc_mult = (PV_NS_PER_SEC << 32) / tsc_hz;
+}
+
+const char *
+tsc_freq_source(void)
+{
+	return (tsc_source);
 }
 
 uint64_t

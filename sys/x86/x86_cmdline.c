@@ -38,7 +38,8 @@ cmdline_get(const char *key, char *buf, size_t len)
 	size_t klen = strlen(key), wlen, vlen;
 
 	while (word_next(&s, &w, &wlen)) {
-		if (wlen <= klen || strncmp(w, key, klen) != 0 || w[klen] != '=')
+		if (wlen <= klen || strncmp(w, key, klen) != 0 ||
+		    w[klen] != '=')
 			continue;
 		vlen = wlen - klen - 1;
 		if (vlen >= len)

@@ -121,7 +121,8 @@ intrd(void *arg)
 		intr_restore(prev);
 		for (w = 0; w < 4; w++) {
 			while (bits[w] != 0) {
-				vec = w * 64 + (unsigned)__builtin_ctzll(bits[w]);
+				vec = w * 64 +
+				    (unsigned)__builtin_ctzll(bits[w]);
 				bits[w] &= bits[w] - 1;
 				if (isrc_by_vec[vec] != NULL)
 					isrc_dispatch(isrc_by_vec[vec]);

@@ -41,10 +41,13 @@ ioapic_init(void)
 {
 	unsigned pin;
 
-	ioapic_base = (uintptr_t)acpi_ioapic_addr();
-	ioapic_npins = ((ioapic_read(IOAPIC_VER) >> 16) & 0xff) + 1;
-	if (ioapic_npins < 16 || ioapic_npins > 240)
+	if ((ioapic_base = (uintptr_t)acpi_ioapic_addr()) == 0)
 		return (ENXIO);
+	ioapic_npins = ((ioapic_read(IOAPIC_VER) >> 16) & 0xff) + 1;
+	if (ioapic_npins < 16 || ioapic_npins > 240) {
+		ioapic_npins = 0;
+		return (ENXIO);
+	}
 	for (pin = 0; pin < ioapic_npins; pin++) {
 		ioapic_write(IOAPIC_REDTBL(pin) + 1, 0);
 		ioapic_write(IOAPIC_REDTBL(pin), RTE_MASKED);
@@ -64,6 +67,8 @@ ioapic_route(uint32_t gsi, unsigned vec, bool level, bool active_low)
 	uint32_t lo = vec | RTE_MASKED;
 	uint64_t prev;
 
+	if (ioapic_npins == 0)
+		return (ENXIO);
 	if (gsi >= ioapic_npins)
 		return (EINVAL);
 	if (level)

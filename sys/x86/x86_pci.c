@@ -40,7 +40,8 @@ static unsigned			pci_ndevs;
 static uint32_t
 conf_addr(unsigned bus, unsigned slot, unsigned func, unsigned off)
 {
-	return (PCI_CONF_EN | bus << 16 | slot << 11 | func << 8 | (off & 0xfc));
+	return (PCI_CONF_EN | bus << 16 | slot << 11 | func << 8 |
+	    (off & 0xfc));
 }
 
 static uint32_t
@@ -163,7 +164,7 @@ pci_size_bars(struct pv_pci_dev *dev)
 			pb->pb_base |= (uint64_t)hi << 32;
 			pb->pb_size = ~(((uint64_t)szhi << 32) |
 			    (szlo & PCI_BASE_ADDRESS_MEM_MASK)) + 1;
-			i++;		/* the upper half is no BAR of its own */
+			i++;	/* the upper half is no BAR of its own */
 		} else
 			pb->pb_size = (uint32_t)~(szlo &
 			    PCI_BASE_ADDRESS_MEM_MASK) + 1;
@@ -335,8 +336,8 @@ static uint64_t
 res_addr(const struct pv_pci_res *res, uint64_t off, unsigned width)
 {
 	if (off >= res->pr_len || width > res->pr_len - off)
-		pv_panic("%s: %u-byte access at %#jx outside a %#jx-byte window",
-		    res->pr_dev->pd_name, width, (uintmax_t)off,
+		pv_panic("%s: %u-byte access at %#jx outside a %#jx-byte "
+		    "window", res->pr_dev->pd_name, width, (uintmax_t)off,
 		    (uintmax_t)res->pr_len);
 	return (res->pr_base + off);
 }

@@ -6,8 +6,9 @@
  * Messages (MSI, MSI-X) go to the boot CPU's LAPIC: address 0xfee00000
  * with the APIC id in bits 19:12, data the vector, edge-triggered fixed
  * delivery.  A message is a memory write by the device, so asking for
- * one turns bus mastering on (QEMU drops messages without it).  MSI-X entries stay masked until a handler is set up, so an
- * early message waits in the pending-bit array instead of being lost.
+ * one turns bus mastering on (QEMU drops messages without it).  MSI-X
+ * entries stay masked until a handler is set up, so that an early message
+ * waits in the pending-bit array instead of being lost.
  * INTx uses the line the firmware wrote into the interrupt line register,
  * which names an ISA IRQ; the MADT's override for it gives the GSI and
  * its polarity and trigger (QEMU: level, active high).  Without an
@@ -31,6 +32,12 @@ static uint32_t
 msi_addr(void)
 {
 	return (MSI_ADDR_BASE | lapic_id() << 12);
+}
+
+static void
+msix_write(struct pv_pci_res *tab, unsigned entry, unsigned reg, uint32_t v)
+{
+	pv_bus_write_4(tab, entry * MSIX_ENTRY_SIZE + reg, v);
 }
 
 static void
@@ -95,13 +102,11 @@ alloc_msix(struct pv_pci_dev *dev, unsigned *countp)
 		if ((error = isrc_alloc_msi(&dev->pd_isrc[i])) != 0)
 			goto fail;
 		dev->pd_nirqs = i + 1;
-		pv_bus_write_4(tab, i * MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_VECTOR_CTRL,
+		msix_write(tab, i, PCI_MSIX_ENTRY_VECTOR_CTRL,
 		    PCI_MSIX_ENTRY_CTRL_MASKBIT);
-		pv_bus_write_4(tab, i * MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_LOWER_ADDR,
-		    msi_addr());
-		pv_bus_write_4(tab, i * MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_UPPER_ADDR,
-		    0);
-		pv_bus_write_4(tab, i * MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_DATA,
+		msix_write(tab, i, PCI_MSIX_ENTRY_LOWER_ADDR, msi_addr());
+		msix_write(tab, i, PCI_MSIX_ENTRY_UPPER_ADDR, 0);
+		msix_write(tab, i, PCI_MSIX_ENTRY_DATA,
 		    isrc_vector(dev->pd_isrc[i]));
 	}
 	intx_disable(dev, true);
@@ -221,7 +226,7 @@ pv_pci_setup_irq(struct pv_pci_dev *dev, unsigned idx, struct pv_intr *ih)
 		return (error);
 	dev->pd_ih[idx] = ih;
 	if (dev->pd_irq_kind == PV_PCI_IRQ_MSIX)
-		pv_bus_write_4(dev->pd_msix_table, idx * MSIX_ENTRY_SIZE +
+		msix_write(dev->pd_msix_table, idx,
 		    PCI_MSIX_ENTRY_VECTOR_CTRL, 0);
 	return (0);
 }
@@ -237,8 +242,8 @@ pv_pci_release_irqs(struct pv_pci_dev *dev)
 	switch (dev->pd_irq_kind) {
 	case PV_PCI_IRQ_MSIX:
 		for (i = 0; i < dev->pd_nirqs; i++)
-			pv_bus_write_4(dev->pd_msix_table, i *
-			    MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_VECTOR_CTRL,
+			msix_write(dev->pd_msix_table, i,
+			    PCI_MSIX_ENTRY_VECTOR_CTRL,
 			    PCI_MSIX_ENTRY_CTRL_MASKBIT);
 		ctl = (uint16_t)pv_pci_cfg_read(dev, dev->pd_irq_cap +
 		    PCI_MSIX_FLAGS, 2);

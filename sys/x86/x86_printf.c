@@ -109,7 +109,7 @@ vsnprintf(char *restrict buf, size_t size, const char *restrict fmt,
 	struct spec sp;
 	uint64_t u;
 	int64_t s;
-	int lmod;		/* 0 int, 1 long, 2 long long, -1 short, -2 char */
+	int lmod;	/* 0 int, 1 long, 2 long long, -1 short, -2 char */
 	char c;
 
 	for (; *fmt != '\0'; fmt++) {

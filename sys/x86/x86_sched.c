@@ -200,6 +200,8 @@ sched_sleep(const void *chan, const char *wmesg, uint64_t deadline,
 {
 	struct pv_thread *td = curthread;
 
+	if (in_intr())
+		pv_panic("sleep on \"%s\" in an interrupt handler", wmesg);
 	td->td_wchan = chan;
 	td->td_wmesg = wmesg;
 	td->td_deadline = deadline;

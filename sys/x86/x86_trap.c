@@ -21,7 +21,7 @@
 #include "x86_var.h"
 
 #define	NIDT		256
-#define	GATE_INTR	0x8e		/* present, DPL 0, 64-bit interrupt gate */
+#define	GATE_INTR	0x8e	/* present, DPL 0, 64-bit interrupt gate */
 #define	VEC_STUB_SIZE	16
 
 struct gate {
@@ -44,6 +44,7 @@ extern char	x86_vectors[];
 static struct gate		idt[NIDT] __attribute__((aligned(16)));
 static struct vec_handler	vec_handlers[NIDT];
 static int			trap_depth;
+static unsigned			intr_nesting;	/* in a vector handler */
 static uint64_t			stray_count;
 
 static const char *const exc_names[32] = {
@@ -80,6 +81,16 @@ idt_init(void)
 	idtr.limit = sizeof(idt) - 1;
 	idtr.base = (uint64_t)(uintptr_t)idt;
 	__asm__ volatile("lidt %0" : : "m"(idtr));
+}
+
+/*
+ * True inside a vector handler.  Nothing there may sleep or take a
+ * pv_mtx (that includes pv_intr_post, which x86 defers to intrd).
+ */
+bool
+in_intr(void)
+{
+	return (intr_nesting != 0);
 }
 
 void
@@ -160,7 +171,9 @@ x86_trap(struct trapframe *tf)
 		return;			/* spurious: no EOI */
 	vh = &vec_handlers[tf->tf_vec];
 	if (vh->vh_fn != NULL) {
+		intr_nesting++;
 		vh->vh_fn(vh->vh_arg, (unsigned)tf->tf_vec);
+		intr_nesting--;
 		return;
 	}
 	/* An interrupt nobody asked for: acknowledge it and go on. */

@@ -50,6 +50,7 @@ int	pmap_map_ram(uint64_t pa, uint64_t len);
 void	idt_init(void);
 typedef void x86_vec_fn(void *arg, unsigned vec);
 void	vec_set_handler(unsigned vec, x86_vec_fn *fn, void *arg);
+bool	in_intr(void);
 
 /* x86_lapic.c */
 int	lapic_init(void);
@@ -63,6 +64,7 @@ void	lapic_self_ipi(unsigned vec);
 /* x86_clock.c */
 void	clock_init(void);
 uint64_t tsc_freq_hz(void);
+const char *tsc_freq_source(void);
 uint64_t tsc_to_ns(uint64_t tsc);
 
 /* x86_acpi.c: what the MADT says about interrupt routing. */
