@@ -3,8 +3,7 @@
 # qemu-storage-daemon's vhost-user-blk export, side by side with fio on the
 # same image through the host kernel, in the same run.  The image is in
 # memory (/dev/shm), so both measure software paths, not a disk; both use
-# io_uring underneath.  Figures
-# are printed, never asserted.
+# io_uring underneath.  Figures are printed, never asserted.
 #
 #   tools/bench/vtblk_bench.sh BUILD_DIR
 set -eu
