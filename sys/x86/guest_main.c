@@ -58,6 +58,7 @@ banner(void)
 	    (uintmax_t)(mem_heap_bytes() >> 20),
 	    (uintmax_t)ms.ms_pages_free);
 	pv_printf("cmdline: \"%s\"\n", boot_cmdline);
+	pv_printf("tunables: \"%s\"\n", boot_tunables);
 	/* QEMU starts the TSC at 0 on reset, under TCG and KVM alike. */
 	pv_printf("boot: reset to PVH entry %ju us, entry to kernel main "
 	    "%ju us, main to here %ju us\n",

@@ -18,6 +18,7 @@
 #include <pv/intr.h>
 #include <pv/mem.h>
 #include <pv/sync.h>
+#include <pv/sysctl.h>
 #include <pv/taskq.h>
 #include <pv/thread.h>
 #include <pv/time.h>
@@ -329,13 +330,27 @@ test_pages(char *why, size_t whylen)
 	return (0);
 }
 
+/* Tunables from the command line reached the sysctl tree. */
+static int
+test_tunables(char *why, size_t whylen)
+{
+	char val[PV_CTL_VALUE_MAX];
+	int error;
+
+	error = pv_ctl_get("kern.log_level", val, sizeof(val));
+	CHECK(error == 0, "kern.log_level: error %d", error);
+	pv_printf("selftest: kern.log_level = %s: ok\n", val);
+	return (0);
+}
+
 int
 guest_selftest(char *why, size_t whylen)
 {
 	int error;
 
 	pv_mtx_init(&st.mtx, "selftest");
-	if ((error = test_threads(why, whylen)) != 0 ||
+	if ((error = test_tunables(why, whylen)) != 0 ||
+	    (error = test_threads(why, whylen)) != 0 ||
 	    (error = test_sleep(why, whylen)) != 0 ||
 	    (error = test_callout(why, whylen)) != 0 ||
 	    (error = test_taskq(why, whylen)) != 0 ||

@@ -22,7 +22,7 @@ void	x86_boot(uint32_t start_info_pa) __attribute__((noreturn));
 void	guest_main(void) __attribute__((noreturn));
 
 uint64_t	boot_tsc_main;		/* TSC on entering x86_boot */
-static char	boot_tunables[1024];
+char		boot_tunables[CMDLINE_MAX];
 
 static void __attribute__((noreturn))
 boot_fail(const char *why)

@@ -110,6 +110,7 @@ void	sched_dump(void);
 /* x86_cmdline.c */
 #define	CMDLINE_MAX	1024
 extern char	boot_cmdline[CMDLINE_MAX];
+extern char	boot_tunables[CMDLINE_MAX];	/* x86_boot.c */
 const char *cmdline_get(const char *key, char *buf, size_t len);
 void	cmdline_tunables(char *buf, size_t len);
 

@@ -51,8 +51,10 @@ guest_case selftest \
     "workload=selftest passes: threads, sleep, callout, taskq, interrupts"
 selftest_body()
 {
-	guest_boot 0 --append "workload=selftest"
+	guest_boot 0 --append "workload=selftest kern.log_level=7 junk"
 	last_line_is "pvkit guest: PASS"
+	atf_check -o match:'^tunables: "kern.log_level=7"' cat console.log
+	atf_check -o match:'^selftest: kern.log_level = 7: ok' cat console.log
 	atf_check -o match:'^pvkit guest: x86-64, PVH boot' cat console.log
 	atf_check -o match:'^memory: [0-9]+ MiB RAM' cat console.log
 	atf_check -o match:'^boot: reset to PVH entry [0-9]+ us' cat console.log
