@@ -115,7 +115,8 @@ cap_check(struct virtio_pci *vp, unsigned off, unsigned type,
 		return (EINVAL);
 	}
 	if (type == VIRTIO_PCI_CAP_NOTIFY_CFG) {
-		mult = pv_pci_cfg_read(dev, off + VIRTIO_PCI_NOTIFY_CAP_MULT, 4);
+		mult = pv_pci_cfg_read(dev, off + VIRTIO_PCI_NOTIFY_CAP_MULT,
+		    4);
 		/* 0 (one doorbell for all) or a power of 2 (4.1.4.4). */
 		if (mult != 0 && !pv_powerof2(mult)) {
 			snprintf(why, len, "notify_off_multiplier %u is not a "
@@ -142,6 +143,7 @@ vp_caps_unmap(struct virtio_pci *vp)
 			pv_pci_unmap(w->vw_res);
 		memset(w, 0, sizeof(*w));
 	}
+	vp->vp_notify_mult = 0;
 }
 
 int
@@ -188,6 +190,8 @@ vp_caps_map(struct virtio_pci *vp, char *why, size_t len)
 		snprintf(why, len, "no usable %s capability%s%s",
 		    cap_types[type].ct_name, skipped[type][0] != '\0' ?
 		    ": " : "", skipped[type]);
+		/* Leave nothing modern behind for a legacy fallback. */
+		vp_caps_unmap(vp);
 		return (ENXIO);
 	}
 	for (type = 1; type < NTYPES; type++) {

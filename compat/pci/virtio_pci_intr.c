@@ -204,6 +204,8 @@ vp_intr_setup(void *t, struct virtio_dev *vd, unsigned nvqs)
 
 	if (nvqs == 0 || nvqs >= VIRTIO_MSI_NO_VECTOR)
 		return (EINVAL);
+	if (vp->vp_queues != NULL)
+		return (EBUSY);		/* set up already */
 	vp->vp_queues = pv_malloc(nvqs * sizeof(*vp->vp_queues), PV_M_ZERO);
 	vp->vp_nqueues = nvqs;
 	vp->vp_intr_vd = vd;

@@ -7,11 +7,11 @@
  * The list lives in config space, which the device writes, so each call
  * checks the whole list before answering: a pointer into the header or
  * one that comes back to an entry already seen makes the list unusable,
- * and the walk says so and finds nothing.  (A masked 8-bit pointer cannot
- * leave config space; a capability's body can, and its reader checks
- * that against the capability's own length.)  Checking the whole list, rather than only
- * the part before the match, is what stops a caller that iterates with
- * 'after' from cycling forever around a loop.
+ * and the walk says so and finds nothing.  Checking the whole list, not
+ * only the part before the match, is what stops a caller that iterates
+ * with 'after' from cycling forever around a loop.  (A masked 8-bit
+ * pointer cannot leave config space; a capability's body can, and its
+ * reader checks that against the capability's own length.)
  */
 #include <stdint.h>
 

@@ -43,7 +43,7 @@ struct fakevirtio_queue {
 	uint64_t	fq_desc, fq_avail, fq_used;
 	uint32_t	fq_pfn;		/* legacy */
 	unsigned	fq_notifies;
-	uint32_t	fq_notify_at;	/* last doorbell, in the notify window */
+	uint32_t	fq_notify_at;	/* last doorbell, in the window */
 };
 
 struct fakevirtio {

@@ -391,6 +391,9 @@ ATF_TC_BODY(transitional_falls_back_to_legacy, tc)
 	fakepci_put(dev, CAP_COMMON + VIRTIO_PCI_CAP_LENGTH, 0x8, 4);
 	vp = attach(dev, VIRTIO_ID_BLOCK, &vpi);
 	ATF_REQUIRE(!vpi.vpi_modern);
+	/* The modern capabilities that did hold up are not reported. */
+	ATF_REQUIRE_EQ(vpi.vpi_notify.vr_len, 0);
+	ATF_REQUIRE_EQ(vpi.vpi_notify_mult, 0);
 	ATF_REQUIRE(pvtest_msgbuf_has("modern interface unusable (no usable "
 	    "common config capability: length 8 is below 56); trying "
 	    "legacy"));
