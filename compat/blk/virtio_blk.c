@@ -296,7 +296,9 @@ vtblk_config_changed(void *arg)
 		    "to %ju sectors", (uintmax_t)old.di_sectors,
 		    (uintmax_t)p.p_info.di_sectors);
 		old.di_sectors = p.p_info.di_sectors;
+		pv_blk_lock(sc->sc_blk);
 		pv_blk_set_info(sc->sc_blk, &old);
+		pv_blk_unlock(sc->sc_blk);
 	}
 }
 
@@ -348,6 +350,7 @@ setup_queues(struct vtblk_softc *sc, struct vtblk_params *p)
 	if (per_page > 1 && segs < per_page)
 		p->p_lim.bl_max_bytes = (uint64_t)segs * sc->sc_size_max;
 	p->p_lim.bl_max_cmds = pv_min(sc->sc_nq * qsize, VTBLK_MAX_CMDS);
+	sc->sc_qsize = (uint16_t)qsize;
 	sc->sc_ncmds = p->p_lim.bl_max_cmds;
 	return (0);
 }
@@ -394,6 +397,7 @@ vtblk_attach(struct virtio_dev *vd, struct vtblk_softc **scp)
 		goto fail_dma;
 	pv_store_rel(&sc->sc_blk, blk);
 	sc->sc_wce = p.p_wce;
+	sc->sc_info = p.p_info;
 	counters(sc);
 	vd->vd_config_arg = sc;
 	vd->vd_config_fn = vtblk_config_changed;
@@ -430,11 +434,17 @@ vtblk_detach(struct vtblk_softc *sc)
 	uint32_t i;
 
 	sc->sc_vd->vd_config_fn = NULL;
+	if (sc->sc_suspended) {
+		/* Its queues are gone already; end what waits for them. */
+		pv_blk_lock(sc->sc_blk);
+		pv_blk_fail(sc->sc_blk, "detached while suspended");
+		pv_blk_unlock(sc->sc_blk);
+	}
 	if (sc->sc_ctl != NULL)
 		pv_ctl_remove(sc->sc_ctl);
 	/* The device stops first: nothing it holds is touched after. */
 	virtio_reset(sc->sc_vd);
-	virtio_free_queues(sc->sc_vd);
+	virtio_free_queues(sc->sc_vd);	/* nothing, if suspended */
 	pv_blk_destroy(sc->sc_blk);
 	for (i = 0; i < sc->sc_ncmds; i++)
 		if (sc->sc_slots[i].s_bounce != NULL)
@@ -442,6 +452,106 @@ vtblk_detach(struct vtblk_softc *sc)
 			    sc->sc_slots[i].s_bounce_pages);
 	free_dma(sc);
 	pv_free(sc);
+}
+
+/* Add up the queues' figures into st; the disk is locked. */
+static void
+add_vq_stats(struct vtblk_softc *sc, struct vq_stats *st)
+{
+	struct vq_stats q1;
+	unsigned q;
+
+	for (q = 0; q < sc->sc_nq && sc->sc_vqi[q].vi_vq != NULL; q++) {
+		virtqueue_stats(sc->sc_vqi[q].vi_vq, &q1);
+		st->vq_enqueued += q1.vq_enqueued;
+		st->vq_kicks += q1.vq_kicks;
+		st->vq_suppressed += q1.vq_suppressed;
+		st->vq_indirect += q1.vq_indirect;
+	}
+}
+
+int
+vtblk_suspend(struct vtblk_softc *sc, uint64_t drain_ns, unsigned *requeuedp)
+{
+	uint32_t busy, i;
+
+	if (sc->sc_suspended)
+		return (EALREADY);
+	busy = pv_blk_drain(sc->sc_blk, drain_ns);
+	/* Stopped, the device holds nothing: its queues can go. */
+	virtio_reset(sc->sc_vd);
+	pv_blk_lock(sc->sc_blk);
+	add_vq_stats(sc, &sc->sc_vq_past);
+	pv_blk_unlock(sc->sc_blk);
+	virtio_free_queues(sc->sc_vd);
+	pv_blk_lock(sc->sc_blk);
+	pv_blk_requeue(sc->sc_blk);
+	for (i = 0; i < sc->sc_ncmds; i++)
+		if (sc->sc_slots[i].s_bounce != NULL) {
+			pv_pages_free(sc->sc_slots[i].s_bounce,
+			    sc->sc_slots[i].s_bounce_pages);
+			sc->sc_slots[i].s_bounce = NULL;
+		}
+	sc->sc_suspended = true;
+	pv_blk_unlock(sc->sc_blk);
+	if (requeuedp != NULL)
+		*requeuedp = busy;
+	return (0);
+}
+
+int
+vtblk_resume(struct vtblk_softc *sc)
+{
+	struct virtio_dev *vd = sc->sc_vd;
+	uint64_t agreed = vd->vd_features;
+	struct vtblk_params p;
+	struct pv_disk_info di;
+	const char *why = NULL;
+	unsigned nq = sc->sc_nq, q;
+	int error;
+
+	if (!sc->sc_suspended)
+		return (EINVAL);
+	vd->vd_config_fn = NULL;
+	if ((error = virtio_negotiate(vd, agreed)) != 0)
+		why = "negotiation failed";
+	else if (vd->vd_features != agreed)
+		why = "the device offers other features than before";
+	else if ((error = read_params(sc, &p)) != 0)
+		why = "its config is no longer valid";
+	else if (p.p_info.di_sector_size != sc->sc_info.di_sector_size ||
+	    pv_min(p.p_nq, vtblk_max_queues) != nq)
+		why = "its sector size or queue count changed";
+	else if ((error = virtio_alloc_queues(vd, nq, sc->sc_vqi)) != 0)
+		why = "its queues could not be set up again";
+	if (why == NULL)
+		for (q = 0; q < nq; q++)
+			if (virtqueue_size(sc->sc_vqi[q].vi_vq) != sc->sc_qsize)
+				why = "its queues are another size";
+	pv_blk_info(sc->sc_blk, &di);
+	pv_blk_lock(sc->sc_blk);
+	sc->sc_suspended = false;
+	if (why != NULL) {
+		/* What waits cannot go anywhere: fail it, loudly. */
+		virtio_fail(vd, why);
+		pv_blk_fail(sc->sc_blk, why);
+		pv_blk_thaw(sc->sc_blk, PV_FREEZE_SUSPEND);
+		pv_blk_unlock(sc->sc_blk);
+		return (error != 0 ? error : EIO);
+	}
+	if (p.p_info.di_sectors != di.di_sectors) {
+		pv_log(PV_LOG_NOTICE, sc->sc_name, "capacity is %ju sectors "
+		    "after resume, was %ju", (uintmax_t)p.p_info.di_sectors,
+		    (uintmax_t)di.di_sectors);
+		di.di_sectors = p.p_info.di_sectors;
+		pv_blk_set_info(sc->sc_blk, &di);
+	}
+	virtio_driver_ok(vd);
+	vd->vd_config_arg = sc;
+	vd->vd_config_fn = vtblk_config_changed;
+	pv_blk_thaw(sc->sc_blk, PV_FREEZE_SUSPEND);
+	pv_blk_unlock(sc->sc_blk);
+	return (0);
 }
 
 struct pv_blk *
@@ -454,23 +564,22 @@ void
 vtblk_info(struct vtblk_softc *sc, struct vtblk_info *vi)
 {
 	struct vq_stats st;
-	unsigned q;
 
 	memset(vi, 0, sizeof(*vi));
 	vi->vi_features = sc->sc_vd->vd_features;
 	vi->vi_nqueues = sc->sc_nq;
-	vi->vi_queue_size = virtqueue_size(sc->sc_vqi[0].vi_vq);
+	vi->vi_queue_size = sc->sc_qsize;
 	vi->vi_indirect = virtio_has(sc->sc_vd, VIRTIO_RING_F_INDIRECT_DESC);
 	vi->vi_event_idx = virtio_has(sc->sc_vd, VIRTIO_RING_F_EVENT_IDX);
 	vi->vi_wce = sc->sc_wce;
 	vi->vi_max_segs = sc->sc_max_segs;
 	pv_blk_lock(sc->sc_blk);
-	for (q = 0; q < sc->sc_nq; q++) {
-		virtqueue_stats(sc->sc_vqi[q].vi_vq, &st);
-		vi->vi_requests += st.vq_enqueued;
-		vi->vi_kicks += st.vq_kicks;
-		vi->vi_suppressed += st.vq_suppressed;
-	}
+	st = sc->sc_vq_past;
+	if (!sc->sc_suspended)
+		add_vq_stats(sc, &st);
+	vi->vi_requests = st.vq_enqueued;
+	vi->vi_kicks = st.vq_kicks;
+	vi->vi_suppressed = st.vq_suppressed;
 	vi->vi_intrs = sc->sc_intrs;
 	vi->vi_bounced = sc->sc_bounced;
 	pv_blk_unlock(sc->sc_blk);

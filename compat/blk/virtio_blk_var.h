@@ -64,10 +64,14 @@ struct vtblk_softc {
 	uint32_t		 sc_max_segs;	/* data descriptors */
 	uint32_t		 sc_size_max;	/* bytes per descriptor */
 	bool			 sc_wce;
+	bool			 sc_suspended;
+	uint16_t		 sc_qsize;	/* every queue's, as agreed */
+	struct pv_disk_info	 sc_info;	/* as attached */
 	struct pv_ctl		*sc_ctl;
 	uint64_t		 sc_kicks;
 	uint64_t		 sc_intrs;
 	uint64_t		 sc_bounced;
+	struct vq_stats		 sc_vq_past;	/* of queues freed on suspend */
 };
 
 extern const struct pv_blk_ops vtblk_ops;

@@ -543,6 +543,30 @@ pv_blk_busy(struct pv_blk *blk)
 	return (blk->k_nbusy);
 }
 
+uint32_t
+pv_blk_drain(struct pv_blk *blk, uint64_t timeout_ns)
+{
+	uint64_t end = pv_uptime_ns() + timeout_ns;
+	uint32_t busy;
+
+	pv_blk_lock(blk);
+	pv_blk_freeze(blk, PV_FREEZE_SUSPEND);
+	pv_blk_unlock(blk);
+	for (;;) {
+		pv_blk_lock(blk);
+		busy = blk->k_nbusy;
+		pv_blk_unlock(blk);
+		if (busy == 0 || pv_uptime_ns() >= end)
+			break;
+		pv_pause("blkdrain", PV_NS_PER_MS);
+	}
+	if (busy > 0)
+		pv_log(PV_LOG_WARNING, blk->k_info.di_name, "%u requests "
+		    "outlived the suspend drain; sending them again after "
+		    "resume", busy);
+	return (busy);
+}
+
 void
 pv_blk_info(struct pv_blk *blk, struct pv_disk_info *info)
 {

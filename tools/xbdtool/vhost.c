@@ -10,6 +10,7 @@
 
 #include <pv/blk.h>
 #include <pv/mem.h>
+#include <pv/time.h>
 #include <pvvirtio/vhost_user.h>
 #include <pvvirtio/virtio.h>
 #include <pvvirtio/virtio_blk.h>
@@ -31,6 +32,17 @@ report(struct vtblk_softc *sc, const struct vhost_user_info *ui)
 	    vi.vi_wce ? "write-back" : "write-through");
 }
 
+static int
+vtblk_cycle(void *arg, unsigned *requeuedp)
+{
+	struct vtblk_softc *sc = arg;
+	int error;
+
+	if ((error = vtblk_suspend(sc, 5 * PV_NS_PER_SEC, requeuedp)) != 0)
+		return (error);
+	return (vtblk_resume(sc));
+}
+
 int
 xbdtool_vhost(struct xbdtool_args *a, const char *path)
 {
@@ -39,6 +51,7 @@ xbdtool_vhost(struct xbdtool_args *a, const char *path)
 	struct vtblk_info vi;
 	struct vhost_user *vu;
 	struct vtblk_softc *sc;
+	struct cycler cy;
 	int error, rc;
 
 	a->driver = "vtblk";
@@ -59,7 +72,10 @@ xbdtool_vhost(struct xbdtool_args *a, const char *path)
 	}
 	report(sc, &ui);
 	a->blk = vtblk_disk(sc);
+	cycler_start(&cy, a->suspend_ms, vtblk_cycle, sc);
 	rc = xbdtool_run(a);
+	if (cycler_stop(&cy) != 0)
+		rc = 1;
 	vtblk_info(sc, &vi);
 	fprintf(stderr, "xbdtool: %ju requests, %ju kicks (%.3f per request), "
 	    "%ju declined, %ju interrupts, %ju bounced\n",

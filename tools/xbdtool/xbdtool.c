@@ -49,43 +49,16 @@
 
 #include "xbdtool.h"
 
-/* --suspend-every: suspend and resume the disk while the workload runs. */
-struct cycler {
-	struct pv_mtx		 cy_mtx;
-	struct xbd_softc	*cy_sc;
-	uint64_t		 cy_every_ns;
-	bool			 cy_stop;
-	unsigned		 cy_cycles;
-	unsigned		 cy_requeued;
-	int			 cy_error;
-};
-
-static void
-cycler_run(void *arg)
+/* --suspend-every: one blkfront cycle, suspend then reconnect. */
+static int
+xbd_cycle(void *arg, unsigned *requeuedp)
 {
-	struct cycler *cy = arg;
-	unsigned requeued;
+	struct xbd_softc *sc = arg;
 	int error;
 
-	pv_mtx_lock(&cy->cy_mtx);
-	while (!cy->cy_stop) {
-		pv_sleep(cy, &cy->cy_mtx, "cycle", cy->cy_every_ns);
-		if (cy->cy_stop)
-			break;
-		pv_mtx_unlock(&cy->cy_mtx);
-		error = xbd_suspend(cy->cy_sc, 5 * PV_NS_PER_SEC, &requeued);
-		if (error == 0)
-			error = xbd_wait_connected(cy->cy_sc,
-			    20 * PV_NS_PER_SEC);
-		pv_mtx_lock(&cy->cy_mtx);
-		if (error != 0) {
-			cy->cy_error = error;
-			break;
-		}
-		cy->cy_cycles++;
-		cy->cy_requeued += requeued;
-	}
-	pv_mtx_unlock(&cy->cy_mtx);
+	if ((error = xbd_suspend(sc, 5 * PV_NS_PER_SEC, requeuedp)) != 0)
+		return (error);
+	return (xbd_wait_connected(sc, 20 * PV_NS_PER_SEC));
 }
 
 /* idle SECONDS: stay attached, closed, until the toolstack detaches. */
@@ -198,9 +171,7 @@ main(int argc, char **argv)
 	uint64_t domid = 0;
 	const char *vdev = NULL, *vhost = NULL;
 	unsigned waitsec = 30;
-	uint64_t suspend_ms = 0;
-	struct pv_thread *cytd = NULL;
-	struct cycler cy = { .cy_stop = false };
+	struct cycler cy;
 	uint32_t devid;
 	int ch, error, rc;
 
@@ -238,7 +209,8 @@ main(int argc, char **argv)
 			vhost = optarg;
 			break;
 		case 'S':
-			suspend_ms = arg_u64("--suspend-every", optarg, 60000);
+			a.suspend_ms = arg_u64("--suspend-every", optarg,
+			    60000);
 			break;
 		case 't':
 			if (strchr(optarg, '=') == NULL ||
@@ -259,10 +231,6 @@ main(int argc, char **argv)
 	argv += optind;
 	if (argc < 1 || (vhost == NULL) == (domid == 0 || vdev == NULL))
 		usage();
-	if (vhost != NULL && suspend_ms != 0) {
-		fprintf(stderr, "xbdtool: --suspend-every is for blkfront\n");
-		exit(2);
-	}
 	if (vhost == NULL && xen_vdev_to_devid(vdev, &devid) != 0) {
 		fprintf(stderr, "xbdtool: --vdev %s is not a virtual disk "
 		    "name\n", vdev);
@@ -335,31 +303,12 @@ main(int argc, char **argv)
 	a.blk = xbd_disk(sc);
 	if (a.polled)
 		xbd_polled(sc, true);
-	if (suspend_ms != 0) {
-		pv_mtx_init(&cy.cy_mtx, "cycler");
-		cy.cy_sc = sc;
-		cy.cy_every_ns = suspend_ms * PV_NS_PER_MS;
-		if (pv_thread_create(&cytd, "cycler", cycler_run, &cy) != 0)
-			cytd = NULL;
-	}
+	cycler_start(&cy, a.suspend_ms, xbd_cycle, sc);
 	rc = xbdtool_run(&a);
 	if (a.polled)
 		xbd_polled(sc, false);
-	if (cytd != NULL) {
-		pv_mtx_lock(&cy.cy_mtx);
-		cy.cy_stop = true;
-		pv_wakeup(&cy);
-		pv_mtx_unlock(&cy.cy_mtx);
-		pv_thread_join(cytd);
-		fprintf(stderr, "xbdtool: %u suspend/resume cycles, %u requests "
-		    "requeued\n", cy.cy_cycles, cy.cy_requeued);
-		if (cy.cy_error != 0) {
-			fprintf(stderr, "xbdtool: suspend/resume: %s\n",
-			    strerror(cy.cy_error));
-			rc = 1;
-		}
-		pv_mtx_destroy(&cy.cy_mtx);
-	}
+	if (cycler_stop(&cy) != 0)
+		rc = 1;
 	xbd_close(sc);
 	xbd_detach(sc);
 	pv_mem_stats(&after);

@@ -19,6 +19,7 @@ struct xbdtool_args {
 	uint64_t	 bs;		/* bytes per bio, for rand and seq */
 	uint64_t	 seed;
 	bool		 polled;	/* read/write without interrupts */
+	uint64_t	 suspend_ms;	/* 0: no suspend/resume cycles */
 	struct pv_blk	*blk;
 	/* The driver's counters: dev.DRIVER.DISK, and its doorbell count. */
 	const char	*driver;
@@ -26,6 +27,28 @@ struct xbdtool_args {
 };
 
 struct pv_memstats;
+struct pv_thread;
+
+/* --suspend-every: suspend and resume the disk while the workload runs. */
+typedef int cycle_fn(void *arg, unsigned *requeuedp);
+
+struct cycler {
+	struct pv_thread	*cy_td;		/* NULL: not running */
+	void			*cy_mtx;
+	cycle_fn		*cy_fn;
+	void			*cy_arg;
+	uint64_t		 cy_every_ns;
+	bool			 cy_stop;
+	unsigned		 cy_cycles;
+	unsigned		 cy_requeued;
+	int			 cy_error;
+};
+
+/* every_ms 0: no cycles. */
+void	cycler_start(struct cycler *cy, uint64_t every_ms, cycle_fn *fn,
+	    void *arg);
+/* Stop, say how it went; non-zero if a cycle failed. */
+int	cycler_stop(struct cycler *cy);
 
 /* Run the named workload; the process's exit status. */
 int	xbdtool_run(struct xbdtool_args *a);

@@ -593,7 +593,6 @@ xbd_wait_connected(struct xbd_softc *sc, uint64_t timeout_ns)
 int
 xbd_suspend(struct xbd_softc *sc, uint64_t drain_ns, unsigned *requeuedp)
 {
-	uint64_t end = pv_uptime_ns() + drain_ns;
 	unsigned busy;
 
 	pv_mtx_lock(&sc->sc_mtx);
@@ -601,25 +600,7 @@ xbd_suspend(struct xbd_softc *sc, uint64_t drain_ns, unsigned *requeuedp)
 		pv_mtx_unlock(&sc->sc_mtx);
 		return (ENXIO);
 	}
-	/*
-	 * Let what the backend has finish, so that nothing must be sent
-	 * again: a request sent twice may reach the disk twice.  Only what
-	 * outlives the drain is requeued.
-	 */
-	pv_blk_lock(sc->sc_blk);
-	pv_blk_freeze(sc->sc_blk, PV_FREEZE_SUSPEND);
-	pv_blk_unlock(sc->sc_blk);
-	for (;;) {
-		pv_blk_lock(sc->sc_blk);
-		busy = pv_blk_busy(sc->sc_blk);
-		pv_blk_unlock(sc->sc_blk);
-		if (busy == 0 || pv_uptime_ns() >= end)
-			break;
-		pv_pause("xbddrain", PV_NS_PER_MS);
-	}
-	if (busy > 0)
-		pv_log(PV_LOG_WARNING, sc->sc_name, "%u requests outlived the "
-		    "suspend drain; sending them again after resume", busy);
+	busy = pv_blk_drain(sc->sc_blk, drain_ns);
 	xbd_backend_let_go(sc);
 	xbd_restart(sc);
 	pv_mtx_unlock(&sc->sc_mtx);

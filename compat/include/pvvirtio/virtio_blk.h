@@ -28,6 +28,16 @@ int	vtblk_attach(struct virtio_dev *vd, struct vtblk_softc **scp);
 /* Reset the device, then fail what is left and free everything. */
 void	vtblk_detach(struct vtblk_softc *sc);
 struct pv_blk *vtblk_disk(struct vtblk_softc *sc);
+/*
+ * Suspend: drain for at most drain_ns, reset the device and free its
+ * queues; what was still on the wire is requeued and waits, frozen.
+ * Resume: the whole initialisation again, checked against what was agreed
+ * before (features, queues, sector size), then the queued I/O goes out.
+ * A device that comes back different fails the disk.
+ */
+int	vtblk_suspend(struct vtblk_softc *sc, uint64_t drain_ns,
+	    unsigned *requeuedp);
+int	vtblk_resume(struct vtblk_softc *sc);
 
 struct vtblk_info {
 	uint64_t	vi_features;	/* negotiated */

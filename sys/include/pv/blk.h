@@ -161,5 +161,12 @@ void	pv_blk_fail(struct pv_blk *blk, const char *why);
 bool	pv_blk_failed(struct pv_blk *blk);
 void	pv_blk_set_info(struct pv_blk *blk, const struct pv_disk_info *info);
 uint32_t pv_blk_busy(struct pv_blk *blk);
+/*
+ * Freeze the disk for SUSPEND and let what the device holds finish, for
+ * at most timeout_ns; returns how many commands are still on the wire.
+ * Called unlocked.  Finishing first matters: a request sent twice may
+ * reach the disk twice, so only what outlives the drain is requeued.
+ */
+uint32_t pv_blk_drain(struct pv_blk *blk, uint64_t timeout_ns);
 
 #endif /* !_PV_BLK_H_ */

@@ -205,12 +205,23 @@ event_idx_off_body()
 	atf_check -o match:'event-idx off' cat vt.err
 }
 
+vt_case suspend_resume "reset and reinit under load: nothing lost"
+suspend_resume_body()
+{
+	truncate -s 16M disk.img
+	qsd_start disk.img writable=on,num-queues=2
+	must_run --suspend-every 20 verify
+	vt_check_verify
+	grep -q '^xbdtool: [1-9][0-9]* suspend/resume cycles' vt.err ||
+	    atf_fail "no suspend/resume cycle ran: $(cat vt.err)"
+}
+
 atf_init_test_cases()
 {
 	for c in verify_defaults host_prefilled host_checks_writes \
 	    flush_writeback flush_reaches_device read_error discard \
 	    write_zeroes read_only single_queue queue_sizes indirect_off \
-	    event_idx_off; do
+	    event_idx_off suspend_resume; do
 		atf_add_test_case $c
 	done
 }
