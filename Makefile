@@ -190,6 +190,7 @@ bench:
 	@$(MAKE) --no-print-directory all $(O)/bin/membw
 	@tools/bench/blkfront_bench.sh $(O)
 	@tools/bench/vtblk_bench.sh $(O)
+	@tools/bench/guest_bench.sh $(O)
 
 # The reference guest kernel (sys/x86), when present.
 -include sys/x86/guest.mk

@@ -9,7 +9,8 @@ test)	want="gcc make libc6-dev kyua atf-sh libatf-dev libxen-dev xenstore-utils
 run)	want="gcc make libc6-dev" ;;
 fuzz)	want="gcc make libc6-dev libxen-dev clang libclang-rt-14-dev" ;;
 bench)	want="gcc make libc6-dev kyua libxen-dev xenstore-utils valgrind
-	    qemu-system-common fio" ;;
+	    qemu-system-common fio qemu-system-x86 linux-image-amd64
+	    busybox-static cpio kmod" ;;
 *)	echo "deps.sh: unknown set '$1' (expected test, run, fuzz or bench)" >&2
 	exit 2 ;;
 esac
