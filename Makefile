@@ -68,6 +68,17 @@ $(O)/bin/xbdtool: $(XBDTOOL_OBJS) $(LIBPV) $(LIBSYS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_HOSTED)
 
+# The host's check of what the guest's verify wrote: the guest's own
+# stamp code, built for the host.
+BINS		+= $(O)/bin/pvkit-imgcheck
+$(O)/obj/tools/vm/pvkit-imgcheck.o $(O)/obj/sys/x86/guest_stamp.o: \
+	CPPFLAGS += -Isys/x86/include
+
+$(O)/bin/pvkit-imgcheck: $(O)/obj/tools/vm/pvkit-imgcheck.o \
+	$(O)/obj/sys/x86/guest_stamp.o
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $^
+
 # The toolstack command speaks xenstore through the real libxenstore.
 $(O)/bin/xensim-ctl: $(O)/obj/tools/xensim/xensim-ctl.o $(LIBPV) $(LIBSYS)
 	@mkdir -p $(@D)

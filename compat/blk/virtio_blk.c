@@ -34,6 +34,8 @@ static uint32_t	vtblk_indirect = 1;
 static uint32_t	vtblk_event_idx = 1;
 static uint32_t	vtblk_max_segs = 256;		/* 1 MiB of pages */
 static uint32_t	vtblk_writeback;		/* 0: the device's choice */
+/* No completion for this long with requests out: look, and kick again. */
+uint32_t	vtblk_stall_ms = 20;
 static bool	vtblk_tunables_done;
 static unsigned	vtblk_units;
 
@@ -59,6 +61,8 @@ vtblk_init(void)
 	    "most data descriptors per request");
 	pv_ctl_tunable(n, "writeback", &vtblk_writeback, 0, 1,
 	    "ask a CONFIG_WCE device for a write-back cache");
+	pv_ctl_tunable(n, "stall_ms", &vtblk_stall_ms, 1, 60000,
+	    "look for lost notifications after this long without progress");
 }
 
 static uint64_t
@@ -368,6 +372,8 @@ counters(struct vtblk_softc *sc)
 	pv_ctl_counter(n, "intrs", &sc->sc_intrs, "queue interrupts handled");
 	pv_ctl_counter(n, "bounced", &sc->sc_bounced,
 	    "requests copied through a bounce buffer");
+	pv_ctl_counter(n, "stalls", &sc->sc_stalls,
+	    "times the watchdog found requests out and nothing done");
 }
 
 int
@@ -402,6 +408,9 @@ vtblk_attach(struct virtio_dev *vd, struct vtblk_softc **scp)
 	vd->vd_config_arg = sc;
 	vd->vd_config_fn = vtblk_config_changed;
 	virtio_driver_ok(vd);
+	pv_callout_init(&sc->sc_wd, NULL);
+	pv_callout_reset(&sc->sc_wd, vtblk_stall_ms * PV_NS_PER_MS,
+	    vtblk_watchdog, sc);
 	pv_log(PV_LOG_INFO, sc->sc_name, "%ju sectors of %u bytes%s, %u "
 	    "queue(s) of %u, %u segments, features %#jx%s%s%s",
 	    (uintmax_t)p.p_info.di_sectors, p.p_info.di_sector_size,
@@ -434,6 +443,10 @@ vtblk_detach(struct vtblk_softc *sc)
 	uint32_t i;
 
 	sc->sc_vd->vd_config_fn = NULL;
+	pv_blk_lock(sc->sc_blk);
+	sc->sc_wd_stop = true;
+	pv_blk_unlock(sc->sc_blk);
+	pv_callout_drain(&sc->sc_wd);
 	if (sc->sc_suspended) {
 		/* Its queues are gone already; end what waits for them. */
 		pv_blk_lock(sc->sc_blk);
@@ -582,5 +595,6 @@ vtblk_info(struct vtblk_softc *sc, struct vtblk_info *vi)
 	vi->vi_suppressed = st.vq_suppressed;
 	vi->vi_intrs = sc->sc_intrs;
 	vi->vi_bounced = sc->sc_bounced;
+	vi->vi_stalls = sc->sc_stalls;
 	pv_blk_unlock(sc->sc_blk);
 }

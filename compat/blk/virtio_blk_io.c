@@ -12,6 +12,7 @@
 
 #include <pv/atomic.h>
 #include <pv/blk.h>
+#include <pv/console.h>
 #include <pv/libkern.h>
 #include <pv/mem.h>
 
@@ -237,6 +238,7 @@ complete(struct vtblk_softc *sc, struct pv_blkcmd *c, uint32_t len)
 	if (error == 0 && c->c_op == PV_BIO_READ && s->s_bounce != NULL)
 		memcpy(c->c_data, s->s_bounce, c->c_bytes);
 	slot_unbounce(s);
+	sc->sc_done++;
 	pv_blk_done(sc->sc_blk, c, error);
 	return (true);
 bad:
@@ -285,6 +287,42 @@ vtblk_vq_intr(void *arg)
 	if (!pv_blk_failed(sc->sc_blk))
 		reap(sc, vq->q_idx);
 	pv_blk_unlock(sc->sc_blk);
+}
+
+/*
+ * Requests out and nothing completed for a while: take what is there, in
+ * case an interrupt was lost, and ring again, in case a kick was.  Both
+ * happen on QEMU before 8.1 under TCG with one CPU, which drops the
+ * guest's memory barriers, so that event-index suppression can race.
+ */
+void
+vtblk_watchdog(void *arg)
+{
+	struct vtblk_softc *sc = arg;
+	bool stop;
+	unsigned q;
+
+	pv_blk_lock(sc->sc_blk);
+	if (!pv_blk_failed(sc->sc_blk) && !sc->sc_suspended &&
+	    pv_blk_busy(sc->sc_blk) > 0 && sc->sc_done == sc->sc_done_seen) {
+		for (q = 0; q < sc->sc_nq && !pv_blk_failed(sc->sc_blk); q++)
+			reap(sc, q);
+		if (sc->sc_done == sc->sc_done_seen) {
+			if (sc->sc_stalls++ == 0)
+				pv_log(PV_LOG_WARNING, sc->sc_name, "no "
+				    "completion in %u ms with %u requests out; "
+				    "ringing again (a notification was lost)",
+				    vtblk_stall_ms, pv_blk_busy(sc->sc_blk));
+			for (q = 0; q < sc->sc_nq; q++)
+				virtqueue_notify(sc->sc_vqi[q].vi_vq);
+		}
+	}
+	sc->sc_done_seen = sc->sc_done;
+	stop = sc->sc_wd_stop;
+	pv_blk_unlock(sc->sc_blk);
+	if (!stop)
+		pv_callout_reset(&sc->sc_wd, vtblk_stall_ms * PV_NS_PER_MS,
+		    vtblk_watchdog, sc);
 }
 
 static void

@@ -13,12 +13,15 @@
 #include <linux/virtio_blk.h>
 
 #include <pv/blk.h>
+#include <pv/callout.h>
 #include <pv/mem.h>
+#include <pv/time.h>
 #include <pvvirtio/virtio.h>
 #include <pvvirtio/virtqueue.h>
 
 #define	VTBLK_MAX_QUEUES	16
 #define	VTBLK_MAX_CMDS		1024
+extern uint32_t vtblk_stall_ms;
 /* A status the device never writes: one left in place was not written. */
 #define	VTBLK_S_UNSET		0xff
 
@@ -68,6 +71,11 @@ struct vtblk_softc {
 	uint16_t		 sc_qsize;	/* every queue's, as agreed */
 	struct pv_disk_info	 sc_info;	/* as attached */
 	struct pv_ctl		*sc_ctl;
+	struct pv_callout	 sc_wd;		/* the stall watchdog */
+	bool			 sc_wd_stop;
+	uint64_t		 sc_done;	/* completions, for the watchdog */
+	uint64_t		 sc_done_seen;
+	uint64_t		 sc_stalls;
 	uint64_t		 sc_kicks;
 	uint64_t		 sc_intrs;
 	uint64_t		 sc_bounced;
@@ -76,5 +84,6 @@ struct vtblk_softc {
 
 extern const struct pv_blk_ops vtblk_ops;
 void	vtblk_vq_intr(void *arg);
+void	vtblk_watchdog(void *arg);
 
 #endif /* !_VIRTIO_BLK_VAR_H_ */

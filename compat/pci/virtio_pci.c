@@ -86,6 +86,9 @@ vp_choose(struct virtio_pci *vp)
 	return (0);
 }
 
+/* Interrupts are named for counters: no ':' or '.' in the names. */
+static unsigned	vp_units;
+
 int
 virtio_pci_attach(struct pv_pci_dev *dev, struct virtio_pci **vpp)
 {
@@ -109,6 +112,7 @@ virtio_pci_attach(struct pv_pci_dev *dev, struct virtio_pci **vpp)
 	vp_tunables_init();
 
 	vp = pv_malloc(sizeof(*vp), PV_M_ZERO);
+	vp->vp_unit = vp_units++;
 	vp->vp_dev = dev;
 	vp->vp_name = pv_pci_name(dev);
 	vp->vp_device = device;

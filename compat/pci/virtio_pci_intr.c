@@ -15,6 +15,7 @@
  * programmed here, before any queue is enabled, as the device expects.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <linux/virtio_pci.h>
@@ -101,6 +102,7 @@ static int
 vecs_establish(struct virtio_pci *vp, unsigned n, enum virtio_pci_intr intr)
 {
 	struct vp_vec *vv;
+	char name[40];
 	unsigned i;
 	int error;
 
@@ -119,8 +121,8 @@ vecs_establish(struct virtio_pci *vp, unsigned n, enum virtio_pci_intr intr)
 			vv->vv_kind = VV_QUEUE;
 			vv->vv_queue = i - 1;
 		}
-		error = pv_intr_establish(&vv->vv_ih, vp->vp_name, vp_vec_intr,
-		    vv);
+		snprintf(name, sizeof(name), "virtio_pci%u_v%u", vp->vp_unit, i);
+		error = pv_intr_establish(&vv->vv_ih, name, vp_vec_intr, vv);
 		if (error != 0) {
 			vv->vv_ih = NULL;
 			return (error);

@@ -56,6 +56,7 @@ struct vp_queue {
 struct virtio_pci {
 	struct pv_pci_dev *vp_dev;
 	const char	*vp_name;
+	unsigned	 vp_unit;	/* names its interrupts */
 	uint16_t	 vp_device;
 	uint16_t	 vp_type;
 	const struct vp_layout *vp_layout;

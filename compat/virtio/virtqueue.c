@@ -261,6 +261,13 @@ virtqueue_kick(struct virtqueue *vq)
 	return (notify);
 }
 
+void
+virtqueue_notify(struct virtqueue *vq)
+{
+	vq->q_stats.vq_kicks++;
+	vq->q_cfg.vc_notify(vq, vq->q_cfg.vc_arg);
+}
+
 static void
 vq_break(struct virtqueue *vq, const char *why, unsigned a, unsigned b)
 {

@@ -17,6 +17,12 @@ const struct guest_workload guest_workloads[] = {
 	    "a virtio device",					guest_pciirq },
 	{ "fault",	"take a deliberate exception (fault=pf|ud|de)",
 							guest_fault },
+	{ "verify",	"checksum every disk, stamp it, read it back",
+							guest_verify },
+	{ "bench",	"4 KiB random reads at depth 1 and 32, 1 MiB "
+	    "sequential reads and writes",			guest_bench },
+	{ "idle",	"stay up for balloon control (kern.guest.idle_secs)",
+							guest_idle },
 };
 
 const size_t guest_nworkloads = nitems(guest_workloads);

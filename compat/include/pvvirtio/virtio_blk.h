@@ -52,6 +52,7 @@ struct vtblk_info {
 	uint64_t	vi_suppressed;	/* doorbells the device declined */
 	uint64_t	vi_intrs;
 	uint64_t	vi_bounced;	/* requests through a bounce buffer */
+	uint64_t	vi_stalls;	/* lost notifications made good */
 };
 
 void	vtblk_info(struct vtblk_softc *sc, struct vtblk_info *vi);

@@ -61,6 +61,9 @@ int	virtqueue_enqueue(struct virtqueue *vq, void *cookie,
  * Returns whether it was rung.
  */
 bool	virtqueue_kick(struct virtqueue *vq);
+/* Ring the doorbell whatever the device said it wants: a second chance
+ * for a notification the host may have lost. */
+void	virtqueue_notify(struct virtqueue *vq);
 /*
  * Take one completed request: its cookie, or NULL when none is ready.
  * *errorp is EIO (and NULL returned) once the device has misbehaved.

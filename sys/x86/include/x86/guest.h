@@ -8,10 +8,14 @@
 #ifndef _X86_GUEST_H_
 #define _X86_GUEST_H_
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+struct pv_bio;
 struct pv_pci_dev;
+struct virtio_pci;
+struct vtblk_softc;
 
 /*
  * A PCI driver.  match returns true for a vendor:device it drives; attach
@@ -45,10 +49,31 @@ extern const size_t guest_nworkloads;
 
 #define	GUEST_DEFAULT_WORKLOAD	"selftest"
 
+/* The virtio-blk disks attached, in bus order (guest_virtio.c). */
+struct guest_disk {
+	struct virtio_pci	*gk_vp;
+	struct vtblk_softc	*gk_sc;
+};
+
+#define	GUEST_MAX_DISKS	8
+
+extern struct guest_disk guest_disks[GUEST_MAX_DISKS];
+extern unsigned		 guest_ndisks;
+
+/* One bio, waited for; the first one done marks the first I/O. */
+int		guest_disk_io(struct guest_disk *gk, struct pv_bio *bio);
+uint64_t	guest_first_io_ns(void);	/* since reset; 0: none yet */
+/* Negotiated features, interrupt mode and counters, one line. */
+void		guest_disk_report(struct guest_disk *gk);
+
 /* Workloads in guest_selftest.c. */
 int	guest_selftest(char *why, size_t whylen);
 int	guest_fault(char *why, size_t whylen);
 /* guest_pciirq.c */
 int	guest_pciirq(char *why, size_t whylen);
+/* guest_verify.c, guest_bench.c, guest_idle.c */
+int	guest_verify(char *why, size_t whylen);
+int	guest_bench(char *why, size_t whylen);
+int	guest_idle(char *why, size_t whylen);
 
 #endif /* !_X86_GUEST_H_ */
