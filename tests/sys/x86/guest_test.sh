@@ -5,47 +5,7 @@
 # its PVH note with tools/vm/pvkit-vm, and judge the run by the launcher's
 # exit status and the serial console.
 
-# The repository (for tools/vm) and the build (for guest.elf), found
-# upwards from the installed test program.
-guest_find()
-{
-	_gf_d="$(atf_get_srcdir)"
-	for _gf_i in 1 2 3 4 5 6; do
-		_gf_d="$_gf_d/.."
-		[ -n "${GUEST_ELF:-}" ] || [ ! -f "$_gf_d/guest.elf" ] ||
-		    GUEST_ELF="$_gf_d/guest.elf"
-		[ -n "${PVKIT_VM:-}" ] || [ ! -x "$_gf_d/tools/vm/pvkit-vm" ] ||
-		    PVKIT_VM="$_gf_d/tools/vm/pvkit-vm"
-	done
-	[ -n "${GUEST_ELF:-}" ] ||
-	    atf_fail "no guest.elf above $(atf_get_srcdir)"
-	[ -n "${PVKIT_VM:-}" ] ||
-	    atf_fail "no tools/vm/pvkit-vm above $(atf_get_srcdir)"
-}
-
-# guest_boot STATUS [pvkit-vm options]: boot under TCG with the console in
-# console.log and expect the launcher to exit STATUS.
-guest_boot()
-{
-	_gb_want=$1
-	shift
-	guest_find
-	atf_check -s exit:"$_gb_want" -o save:console.log -e ignore \
-	    "$PVKIT_VM" --accel tcg --timeout 60 --kernel "$GUEST_ELF" "$@"
-}
-
-# The verdict is the last line the guest prints.
-last_line_is()
-{
-	atf_check -o inline:"$1\n" -x "tr -d '\r' <console.log | tail -n 1"
-}
-
-guest_case()
-{
-	eval "atf_test_case $1"
-	eval "$1_head() { atf_set descr '$2'; \
-	    atf_set require.progs qemu-system-x86_64; atf_set timeout 120; }"
-}
+. "$(atf_get_srcdir)/guest.subr"
 
 guest_case selftest \
     "workload=selftest passes: threads, sleep, callout, taskq, interrupts"
