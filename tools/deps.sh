@@ -6,7 +6,7 @@ set -eu
 case "${1:-test}" in
 test)	want="gcc make libc6-dev kyua atf-sh libatf-dev libxen-dev xenstore-utils
 	    linux-libc-dev qemu-system-common qemu-system-x86" ;;
-run)	want="gcc make libc6-dev" ;;
+run)	want="gcc make libc6-dev linux-libc-dev libxen-dev qemu-system-x86" ;;
 fuzz)	want="gcc make libc6-dev libxen-dev clang libclang-rt-14-dev" ;;
 bench)	want="gcc make libc6-dev kyua libxen-dev xenstore-utils valgrind
 	    qemu-system-common fio qemu-system-x86 linux-image-amd64

@@ -2,7 +2,8 @@
 # through its PVH entry note.  Included by the top Makefile.
 #
 #   make guest          build $(O)/guest.elf
-#   make run            boot it (APPEND="workload=NAME ...", VMFLAGS=...)
+#   make run            boot it with a scratch disk, verify, and report
+#   make boot           boot it (APPEND="workload=NAME ...", VMFLAGS=...)
 #
 # Freestanding: no libc is linked.  The C library's headers still supply
 # declarations and macros (string.h, stdio.h, errno.h, endian.h); sys/x86
@@ -38,7 +39,7 @@ GUEST_DRV_SRCS	:= $(XEN_SRCS) $(filter-out compat/vhost/%,$(COMPAT_SRCS))
 GUEST_DRV_OBJS	:= $(patsubst %.c,$(GUEST_O)/obj/%.o,$(GUEST_DRV_SRCS))
 GUEST_DRV_LIB	:= $(GUEST_O)/lib/libpvdrv.a
 
-.PHONY: guest run
+.PHONY: guest run boot
 
 guest: $(GUEST_ELF)
 all: $(GUEST_ELF)
@@ -62,7 +63,14 @@ $(GUEST_ELF): $(GUEST_MD_OBJS) $(GUEST_DRV_LIB) sys/x86/guest.ld
 APPEND		?= workload=selftest
 VMFLAGS		?=
 
-run: $(GUEST_ELF)
+# make run: the report run (tools/vm/pvkit-run).  make boot: one boot with
+# your own command line and launcher options.
+run:
+	@tools/deps.sh run
+	@$(MAKE) --no-print-directory $(GUEST_ELF) $(O)/bin/pvkit-imgcheck
+	@tools/vm/pvkit-run $(O)
+
+boot: $(GUEST_ELF)
 	tools/vm/pvkit-vm --kernel $(GUEST_ELF) --append "$(APPEND)" $(VMFLAGS)
 
 -include $(shell find $(GUEST_O)/obj -name '*.d' 2>/dev/null)

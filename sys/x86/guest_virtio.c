@@ -86,6 +86,7 @@ balloon_match(uint16_t vendor, uint16_t device)
 static int
 balloon_attach(struct pv_pci_dev *dev)
 {
+	struct virtio_pci_info vpi;
 	struct virtio_pci *vp;
 	struct virtio_dev *vd;
 	int error;
@@ -93,10 +94,11 @@ balloon_attach(struct pv_pci_dev *dev)
 	if ((error = virtio_pci_attach(dev, &vp)) != 0)
 		return (error);
 	vd = virtio_pci_dev(vp);
-	pv_printf("balloon0: virtio-balloon on %s, offers features %#jx; "
-	    "its driver is not in this guest yet\n", pv_pci_name(dev),
+	virtio_pci_info(vp, &vpi);
+	pv_printf("balloon0: virtio-balloon on %s, virtio-pci %s, offers "
+	    "features %#jx; its driver is not in this guest yet\n",
+	    pv_pci_name(dev), vpi.vpi_modern ? "modern" : "legacy",
 	    (uintmax_t)vd->vd_ops->vt_get_features(vd->vd_t));
-	report_transport(vp, "balloon0");
 	return (0);
 }
 

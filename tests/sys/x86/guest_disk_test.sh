@@ -157,10 +157,25 @@ bench_body()
 	    cat console.log
 }
 
+guest_case make_run "what make run runs ends with pvkit run: PASS"
+make_run_body()
+{
+	guest_find
+	PVKIT_RUN_DIR=$(pwd)/run
+	export PVKIT_RUN_DIR
+	atf_check -o save:report "$(dirname "$PVKIT_VM")/pvkit-run" \
+	    "$(dirname "$GUEST_ELF")"
+	atf_check -o match:'^pvkit run: the guest read back what the host' \
+	    cat report
+	atf_check -o match:'^pvkit run: the host checked what the guest wrote' \
+	    cat report
+	atf_check -o inline:'pvkit run: PASS\n' tail -n 1 report
+}
+
 atf_init_test_cases()
 {
 	for c in modern legacy intx two_disks_one_readonly smp1 \
-	    smp2_multiqueue no_disk zero_size_disk bench; do
+	    smp2_multiqueue no_disk zero_size_disk bench make_run; do
 		atf_add_test_case $c
 	done
 }
