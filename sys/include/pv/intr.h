@@ -20,7 +20,11 @@ int	 pv_intr_establish(struct pv_intr **ihp, const char *name,
 	    pv_intr_fn_t *fn, void *arg);
 /* Returns after any running call of the handler has finished. */
 void	 pv_intr_disestablish(struct pv_intr *ih);
-/* Callable from any context, including a platform's interrupt vector. */
+/*
+ * Callable from any thread, with or without driver locks held.  It takes
+ * a mutex, so a platform's hardware vector does not call it directly: it
+ * hands the vector to a thread that does (sys/x86's intrd).
+ */
 void	 pv_intr_post(struct pv_intr *ih);
 void	 pv_intr_mask(struct pv_intr *ih);
 void	 pv_intr_unmask(struct pv_intr *ih);
