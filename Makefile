@@ -79,6 +79,12 @@ $(O)/bin/pvkit-imgcheck: $(O)/obj/tools/vm/pvkit-imgcheck.o \
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $^
 
+# QMP from shell scripts and tests, without Python.
+BINS		+= $(O)/bin/pvkit-qmp
+$(O)/bin/pvkit-qmp: $(O)/obj/tools/vm/pvkit-qmp.o
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $^
+
 # The toolstack command speaks xenstore through the real libxenstore.
 $(O)/bin/xensim-ctl: $(O)/obj/tools/xensim/xensim-ctl.o $(LIBPV) $(LIBSYS)
 	@mkdir -p $(@D)

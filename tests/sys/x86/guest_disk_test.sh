@@ -10,17 +10,23 @@
 
 . "$(atf_get_srcdir)/guest.subr"
 
-imgcheck()
+# The path of the build's bin/NAME.
+bin_tool()
 {
-	_ic_d="$(atf_get_srcdir)"
-	for _ic_i in 1 2 3 4 5 6; do
-		_ic_d="$_ic_d/.."
-		if [ -x "$_ic_d/bin/pvkit-imgcheck" ]; then
-			atf_check -o ignore "$_ic_d/bin/pvkit-imgcheck" "$@"
+	_bt_d="$(atf_get_srcdir)"
+	for _bt_i in 1 2 3 4 5 6; do
+		_bt_d="$_bt_d/.."
+		if [ -x "$_bt_d/bin/$1" ]; then
+			echo "$_bt_d/bin/$1"
 			return
 		fi
 	done
-	atf_fail "no bin/pvkit-imgcheck above $(atf_get_srcdir)"
+	atf_fail "no bin/$1 above $(atf_get_srcdir)"
+}
+
+imgcheck()
+{
+	atf_check -o ignore "$(bin_tool pvkit-imgcheck)" "$@"
 }
 
 # The guest's summary for disk $1 says no mismatch and no error.
@@ -157,6 +163,30 @@ bench_body()
 	    cat console.log
 }
 
+guest_case resize "the host grows the disk: the config interrupt says so"
+resize_body()
+{
+	guest_find
+	qmp=$(bin_tool pvkit-qmp)
+	truncate -s 8M disk.img
+	"$PVKIT_VM" --accel tcg --timeout 60 --kernel "$GUEST_ELF" \
+	    --append "workload=idle kern.guest.idle_secs=3" --disk disk.img \
+	    --qmp qmp.sock --log console.log --quiet &
+	vm=$!
+	n=0
+	until grep -q '^idle: up' console.log 2>/dev/null; do
+		n=$((n + 1))
+		[ $n -lt 300 ] || atf_fail "the guest did not come up"
+		sleep 0.1
+	done
+	atf_check -o inline:'{"return": {}}\n' "$qmp" qmp.sock \
+	    '{"execute":"block_resize","arguments":{"device":"disk0","size":16777216}}'
+	wait $vm || atf_fail "the guest run failed: $(tail -n 3 console.log)"
+	atf_check -o match:'^vtbd0: capacity changed from 16384 to 32768 sectors' \
+	    cat console.log
+	last_line_is "pvkit guest: PASS"
+}
+
 guest_case make_run "what make run runs ends with pvkit run: PASS"
 make_run_body()
 {
@@ -175,7 +205,7 @@ make_run_body()
 atf_init_test_cases()
 {
 	for c in modern legacy intx two_disks_one_readonly smp1 \
-	    smp2_multiqueue no_disk zero_size_disk bench make_run; do
+	    smp2_multiqueue no_disk zero_size_disk bench resize make_run; do
 		atf_add_test_case $c
 	done
 }
