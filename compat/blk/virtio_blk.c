@@ -193,7 +193,8 @@ read_params(struct vtblk_softc *sc, struct vtblk_params *p)
 	if (virtio_has(vd, VIRTIO_BLK_F_SEG_MAX)) {
 		v = cfg32(vd, cfg.seg_max);
 		if (v == 0)
-			return (bad_field(sc, "seg_max", v, "must be 1 or more"));
+			return (bad_field(sc, "seg_max", v,
+			    "must be 1 or more"));
 		p->p_seg_max = v;
 	}
 	p->p_size_max = UINT32_MAX;
@@ -236,7 +237,8 @@ read_params(struct vtblk_softc *sc, struct vtblk_params *p)
 			v = cfg32(vd, cfg.discard_sector_alignment);
 			if (v > UINT32_MAX / PV_SECTOR_SIZE)
 				return (bad_field(sc,
-				    "discard_sector_alignment", v, "too large"));
+				    "discard_sector_alignment", v,
+				    "too large"));
 			di->di_discard_granularity = v * PV_SECTOR_SIZE;
 		}
 	}

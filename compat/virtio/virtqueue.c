@@ -205,7 +205,8 @@ virtqueue_enqueue(struct virtqueue *vq, void *cookie,
 		    vq->q_cfg.vc_max_indirect;
 
 		for (i = 0; i < nsegs; i++)
-			fill(&t[i], &segs[i], (uint16_t)(i + 1), i + 1u == nsegs);
+			fill(&t[i], &segs[i], (uint16_t)(i + 1),
+			    i + 1u == nsegs);
 		vq->q_desc[head].addr = htole64(pv_vtophys(t));
 		vq->q_desc[head].len = htole32(nsegs *
 		    (uint32_t)sizeof(struct vring_desc));

@@ -145,8 +145,8 @@ guest_disk_report(struct guest_disk *gk)
 	virtio_pci_info(gk->gk_vp, &vpi);
 	pv_printf("%s: %u queue(s) of %u, %u segments, indirect %s, "
 	    "event-idx %s, %s cache; %ju requests, %ju kicks, %ju "
-	    "interrupts (%s), %ju stalls\n", di.di_name, vi.vi_nqueues, vi.vi_queue_size,
-	    vi.vi_max_segs, vi.vi_indirect ? "on" : "off",
+	    "interrupts (%s), %ju stalls\n", di.di_name, vi.vi_nqueues,
+	    vi.vi_queue_size, vi.vi_max_segs, vi.vi_indirect ? "on" : "off",
 	    vi.vi_event_idx ? "on" : "off", vi.vi_wce ? "write-back" :
 	    "write-through", (uintmax_t)vi.vi_requests,
 	    (uintmax_t)vi.vi_kicks, (uintmax_t)vpi.vpi_intrs,

@@ -28,6 +28,9 @@ struct iso {
 };
 
 static uint64_t	ioapic_pa = IOAPIC_DEFAULT;
+/* MCFG: segment 0's ECAM window, if any. */
+static uint64_t	ecam_pa;
+static unsigned	ecam_bus0, ecam_bus1;
 static unsigned	ncpus = 1;
 static struct iso isos[ISO_MAX];
 static unsigned	nisos;
@@ -111,6 +114,43 @@ madt_parse(const uint8_t *t, uint32_t len)
 		ioapic_pa = 0;
 }
 
+/*
+ * MCFG: 8 reserved bytes after the header, then 16-byte entries (base,
+ * segment, first and last bus).  Only segment 0 is used: it is the one
+ * the configuration ports reach too.
+ */
+static void
+mcfg_parse(const uint8_t *t, uint32_t len)
+{
+	const uint8_t *e;
+	uint32_t off;
+
+	for (off = SDT_HDR_LEN + 8; off + 16 <= len; off += 16) {
+		e = t + off;
+		if ((e[8] | e[9] << 8) != 0 || e[11] < e[10])
+			continue;
+		/* The window must be aligned and below the 4 GiB we map. */
+		if ((le64(e) & ((1ull << 20) - 1)) != 0 ||
+		    le64(e) + ((uint64_t)e[11] + 1) * (1u << 20) > (4ull << 30))
+			continue;
+		ecam_pa = le64(e);
+		ecam_bus0 = e[10];
+		ecam_bus1 = e[11];
+		return;
+	}
+}
+
+bool
+acpi_ecam(uint64_t *pap, unsigned *bus0p, unsigned *bus1p)
+{
+	if (ecam_pa == 0)
+		return (false);
+	*pap = ecam_pa;
+	*bus0p = ecam_bus0;
+	*bus1p = ecam_bus1;
+	return (true);
+}
+
 int
 acpi_init(uint64_t rsdp_pa)
 {
@@ -118,6 +158,7 @@ acpi_init(uint64_t rsdp_pa)
 	const uint8_t *root, *t;
 	uint32_t len, tlen, i, esz;
 	uint64_t pa;
+	bool madt = false;
 
 	if (rsdp_pa == 0 || rsdp_pa >= (4ull << 30) ||
 	    memcmp(rsdp, "RSD PTR ", 8) != 0 || !sum_ok(rsdp, 20))
@@ -137,10 +178,11 @@ acpi_init(uint64_t rsdp_pa)
 			continue;
 		if (memcmp(t, "APIC", 4) == 0 && tlen >= SDT_HDR_LEN + 8) {
 			madt_parse(t, tlen);
-			return (0);
-		}
+			madt = true;
+		} else if (memcmp(t, "MCFG", 4) == 0)
+			mcfg_parse(t, tlen);
 	}
-	return (ENOENT);
+	return (madt ? 0 : ENOENT);
 }
 
 /* 0: there is no IOAPIC. */

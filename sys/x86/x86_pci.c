@@ -36,6 +36,19 @@ struct pv_pci_res {
 
 static TAILQ_HEAD(, pv_pci_dev)	pci_devs = TAILQ_HEAD_INITIALIZER(pci_devs);
 static unsigned			pci_ndevs;
+/* ECAM, when the MCFG gives one: all 4 KiB of config space, by MMIO. */
+static uint64_t			ecam_pa;
+static unsigned			ecam_bus0, ecam_bus1;
+
+static volatile void *
+ecam_addr(unsigned bus, unsigned slot, unsigned func, unsigned off)
+{
+	if (ecam_pa == 0 || bus < ecam_bus0 || bus > ecam_bus1)
+		return (NULL);
+	return ((volatile void *)(uintptr_t)(ecam_pa +
+	    ((uint64_t)(bus - ecam_bus0) << 20 | slot << 15 | func << 12 |
+	    off)));
+}
 
 static uint32_t
 conf_addr(unsigned bus, unsigned slot, unsigned func, unsigned off)
@@ -48,9 +61,18 @@ static uint32_t
 conf_read(unsigned bus, unsigned slot, unsigned func, unsigned off,
     unsigned width)
 {
-	uint64_t prev = intr_disable();
+	volatile void *p = ecam_addr(bus, slot, func, off);
+	uint64_t prev;
 	uint32_t v;
 
+	if (p != NULL) {
+		if (width == 1)
+			return (*(volatile uint8_t *)p);
+		if (width == 2)
+			return (*(volatile uint16_t *)p);
+		return (*(volatile uint32_t *)p);
+	}
+	prev = intr_disable();
 	outl(PCI_CONF_ADDR, conf_addr(bus, slot, func, off));
 	switch (width) {
 	case 1:
@@ -71,8 +93,19 @@ static void
 conf_write(unsigned bus, unsigned slot, unsigned func, unsigned off,
     uint32_t v, unsigned width)
 {
-	uint64_t prev = intr_disable();
+	volatile void *p = ecam_addr(bus, slot, func, off);
+	uint64_t prev;
 
+	if (p != NULL) {
+		if (width == 1)
+			*(volatile uint8_t *)p = (uint8_t)v;
+		else if (width == 2)
+			*(volatile uint16_t *)p = (uint16_t)v;
+		else
+			*(volatile uint32_t *)p = v;
+		return;
+	}
+	prev = intr_disable();
 	outl(PCI_CONF_ADDR, conf_addr(bus, slot, func, off));
 	switch (width) {
 	case 1:
@@ -92,7 +125,8 @@ static void
 cfg_check(const struct pv_pci_dev *dev, unsigned off, unsigned width)
 {
 	if ((width != 1 && width != 2 && width != 4) || off % width != 0 ||
-	    off + width > 256)
+	    off + width > (ecam_addr(dev->pd_bus, dev->pd_slot, dev->pd_func,
+	    0) != NULL ? 4096u : 256u))
 		pv_panic("%s: config access of %u bytes at %#x", dev->pd_name,
 		    width, off);
 }
@@ -211,7 +245,15 @@ pci_init(void)
 	unsigned bus, slot, func, nfunc, maxbus = 0, sub;
 	uint16_t vendor;
 	uint8_t hdr;
+	uint64_t pa;
 
+	if (acpi_ecam(&pa, &ecam_bus0, &ecam_bus1) && pmap_map_device(pa,
+	    ((uint64_t)(ecam_bus1 - ecam_bus0) + 1) << 20) == 0) {
+		ecam_pa = pa;
+		pv_printf("pci: configuration through ECAM at %#jx, buses "
+		    "%u-%u\n", (uintmax_t)pa, ecam_bus0, ecam_bus1);
+	} else
+		pv_printf("pci: configuration through ports 0xcf8/0xcfc\n");
 	for (bus = 0; bus <= maxbus && bus < 256; bus++) {
 		for (slot = 0; slot < 32; slot++) {
 			nfunc = 1;

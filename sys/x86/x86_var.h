@@ -76,6 +76,8 @@ struct acpi_irq {
 int	acpi_init(uint64_t rsdp_pa);
 uint64_t acpi_ioapic_addr(void);
 unsigned acpi_cpu_count(void);
+/* Segment 0's ECAM window from the MCFG; false when there is none. */
+bool	acpi_ecam(uint64_t *pap, unsigned *bus0p, unsigned *bus1p);
 bool	acpi_irq_override(unsigned irq, struct acpi_irq *ai);
 
 /* x86_ioapic.c */

@@ -58,6 +58,9 @@ modern_body()
 	    --append "workload=verify"
 	atf_check -o match:'^vtbd0: virtio-pci modern \(device 0x1042\)' \
 	    cat console.log
+	# q35 has an MCFG: config space goes through ECAM.
+	atf_check -o match:'^pci: configuration through ECAM at 0xb0000000' \
+	    cat console.log
 	initial_sum_is vtbd0 disk.img.orig
 	disk_passed vtbd0
 	imgcheck disk.img 1
@@ -72,6 +75,7 @@ legacy_body()
 	    --append "workload=verify"
 	atf_check -o match:'^vtbd0: virtio-pci legacy \(device 0x1001\)' \
 	    cat console.log
+	atf_check -o match:'^pci: configuration through ports' cat console.log
 	initial_sum_is vtbd0 disk.img.orig
 	disk_passed vtbd0
 	imgcheck disk.img 1
