@@ -17,6 +17,8 @@
 #ifndef _BLKBACK_IMPL_H_
 #define _BLKBACK_IMPL_H_
 
+#include <sys/uio.h>
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -108,6 +110,7 @@ struct bb_ring {
 	/* Scratch for one request. */
 	struct blkif_request_segment *r_segs;
 	void			**r_pages;
+	struct iovec		*r_iov;
 	struct bb_map		*r_maps;
 	unsigned		 r_nmaps;
 	struct bb_stats		 r_st;

@@ -11,9 +11,11 @@
  * read or written.
  */
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <unistd.h>
 
@@ -27,20 +29,32 @@ _Static_assert(sizeof(blkif_request_indirect_t) <= sizeof(blkif_request_t),
 _Static_assert(sizeof(blkif_request_discard_t) <= sizeof(blkif_request_t),
     "a discard request fits a ring slot");
 
+/*
+ * The segments of a request are consecutive on the image: one preadv or
+ * pwritev moves them all, resumed where a short transfer stopped.
+ */
 static int
-image_io(int fd, bool rd, uint8_t *buf, size_t len, off_t pos)
+image_iov(int fd, bool rd, struct iovec *iov, int niov, off_t pos)
 {
 	ssize_t n;
 
-	while (len > 0) {
-		n = rd ? pread(fd, buf, len, pos) : pwrite(fd, buf, len, pos);
+	while (niov > 0) {
+		n = rd ? preadv(fd, iov, pv_min(niov, IOV_MAX), pos) :
+		    pwritev(fd, iov, pv_min(niov, IOV_MAX), pos);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			return (n == 0 ? EIO : errno);
-		buf += n;
-		len -= (size_t)n;
 		pos += n;
+		while (niov > 0 && (size_t)n >= iov->iov_len) {
+			n -= (ssize_t)iov->iov_len;
+			iov++;
+			niov--;
+		}
+		if (niov > 0) {
+			iov->iov_base = (uint8_t *)iov->iov_base + n;
+			iov->iov_len -= (size_t)n;
+		}
 	}
 	return (0);
 }
@@ -89,14 +103,15 @@ rw_run(struct bb_ring *r, uint8_t op, uint64_t sector,
 		status = BLKIF_RSP_ERROR;
 	/* In range, as checked above, whenever there is data. */
 	pos = nsect != 0 ? (off_t)(sector * BB_SECTOR) : 0;
-	for (i = 0; i < nseg && status == BLKIF_RSP_OKAY; i++) {
+	for (i = 0; i < nseg; i++) {
 		page = r->r_pages[i];
 		n = seg[i].last_sect - seg[i].first_sect + 1u;
-		if (image_io(v->v_fd, rd, page + seg[i].first_sect * BB_SECTOR,
-		    (size_t)n * BB_SECTOR, pos) != 0)
-			status = BLKIF_RSP_ERROR;
-		pos += (off_t)n * BB_SECTOR;
+		r->r_iov[i].iov_base = page + seg[i].first_sect * BB_SECTOR;
+		r->r_iov[i].iov_len = (size_t)n * BB_SECTOR;
 	}
+	if (status == BLKIF_RSP_OKAY && nseg > 0 &&
+	    image_iov(v->v_fd, rd, r->r_iov, (int)nseg, pos) != 0)
+		status = BLKIF_RSP_ERROR;
 	pgnt_put_all(r);
 	/* The barrier's own data is stable before it completes. */
 	if (status == BLKIF_RSP_OKAY && op == BLKIF_OP_WRITE_BARRIER &&

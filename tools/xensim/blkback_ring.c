@@ -103,9 +103,11 @@ ring_map(struct bb_ring *r, uint32_t evtchn)
 	BACK_RING_INIT(&r->r_ring, (blkif_sring_t *)va, len);
 	r->r_segs = calloc(max, sizeof(*r->r_segs));
 	r->r_pages = calloc(max, sizeof(*r->r_pages));
+	r->r_iov = calloc(max, sizeof(*r->r_iov));
 	r->r_maps = calloc(max + BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST,
 	    sizeof(*r->r_maps));
-	if (r->r_segs == NULL || r->r_pages == NULL || r->r_maps == NULL)
+	if (r->r_segs == NULL || r->r_pages == NULL || r->r_iov == NULL ||
+	    r->r_maps == NULL)
 		return (ENOMEM);
 	if (v->v_persistent && (error = pgnt_init(r)) != 0)
 		return (error);
@@ -149,9 +151,11 @@ ring_unmap(struct bb_ring *r)
 	r->r_va = NULL;
 	free(r->r_segs);
 	free(r->r_pages);
+	free(r->r_iov);
 	free(r->r_maps);
 	r->r_segs = NULL;
 	r->r_pages = NULL;
+	r->r_iov = NULL;
 	r->r_maps = NULL;
 }
 
