@@ -85,19 +85,38 @@ free_pages(void)
 	return (ms.ms_pages_free);
 }
 
-ATF_TC_WITHOUT_HEAD(inflate_and_deflate);
-ATF_TC_BODY(inflate_and_deflate, tc)
+/* A platform, a host taking take pages a batch (0: all), a balloon. */
+static uint64_t
+start(struct host *h, unsigned take, struct pv_balloon **bp)
 {
-	struct host h = { .h_take = 0 };
-	struct pv_balloon_stats st;
-	struct pv_balloon *b;
 	uint64_t free0;
 
 	pvtest_init(RAM_PAGES);
-	pv_mtx_init(&h.h_mtx, "host");
+	memset(h, 0, sizeof(*h));
+	h->h_take = take;
+	pv_mtx_init(&h->h_mtx, "host");
 	free0 = free_pages();
-	ATF_REQUIRE_EQ(pv_balloon_create(&b, "balloon0", &host_ops, &h, 64),
+	ATF_REQUIRE_EQ(pv_balloon_create(bp, "balloon0", &host_ops, h, 64),
 	    0);
+	return (free0);
+}
+
+static void
+finish(struct host *h)
+{
+	pv_mtx_destroy(&h->h_mtx);
+	pvtest_fini();
+}
+
+ATF_TC_WITHOUT_HEAD(inflate_and_deflate);
+ATF_TC_BODY(inflate_and_deflate, tc)
+{
+	struct pv_balloon_stats st;
+	struct pv_balloon *b;
+	struct host h;
+	uint64_t free0;
+
+	free0 = start(&h, 0, &b);
 	pv_balloon_set_target(b, 1000);
 	ATF_REQUIRE_EQ(pv_balloon_wait(b, 5 * PV_NS_PER_SEC), 0);
 	pv_balloon_stats(b, &st);
@@ -118,23 +137,18 @@ ATF_TC_BODY(inflate_and_deflate, tc)
 	pv_balloon_destroy(b);
 	ATF_CHECK_EQ(h.h_holds, 0);
 	ATF_CHECK_EQ(free_pages(), free0);
-	pv_mtx_destroy(&h.h_mtx);
-	pvtest_fini();
+	finish(&h);
 }
 
 ATF_TC_WITHOUT_HEAD(host_takes_part);
 ATF_TC_BODY(host_takes_part, tc)
 {
-	struct host h = { .h_take = 10 };
 	struct pv_balloon_stats st;
 	struct pv_balloon *b;
+	struct host h;
 	uint64_t free0;
 
-	pvtest_init(RAM_PAGES);
-	pv_mtx_init(&h.h_mtx, "host");
-	free0 = free_pages();
-	ATF_REQUIRE_EQ(pv_balloon_create(&b, "balloon0", &host_ops, &h, 64),
-	    0);
+	free0 = start(&h, 10, &b);
 	pv_balloon_set_target(b, 100);
 	/* Ten at a time, with a backoff after each short batch. */
 	ATF_REQUIRE_EQ(pv_balloon_wait(b, 20 * PV_NS_PER_SEC), 0);
@@ -146,23 +160,18 @@ ATF_TC_BODY(host_takes_part, tc)
 	ATF_CHECK_EQ(free_pages(), free0 - 100);
 	pv_balloon_destroy(b);
 	ATF_CHECK_EQ(free_pages(), free0);
-	pv_mtx_destroy(&h.h_mtx);
-	pvtest_fini();
+	finish(&h);
 }
 
 ATF_TC_WITHOUT_HEAD(guest_short_of_memory);
 ATF_TC_BODY(guest_short_of_memory, tc)
 {
-	struct host h = { .h_take = 0 };
 	struct pv_balloon_stats st;
 	struct pv_balloon *b;
+	struct host h;
 	uint64_t free0;
 
-	pvtest_init(RAM_PAGES);
-	pv_mtx_init(&h.h_mtx, "host");
-	free0 = free_pages();
-	ATF_REQUIRE_EQ(pv_balloon_create(&b, "balloon0", &host_ops, &h, 64),
-	    0);
+	free0 = start(&h, 0, &b);
 	/* More than there is: it gives what it can and keeps trying. */
 	pv_balloon_set_target(b, RAM_PAGES * 2);
 	ATF_CHECK_EQ(pv_balloon_wait(b, PV_NS_PER_SEC / 2), ETIMEDOUT);
@@ -174,22 +183,17 @@ ATF_TC_BODY(guest_short_of_memory, tc)
 	ATF_REQUIRE_EQ(pv_balloon_wait(b, 2 * PV_NS_PER_SEC), 0);
 	pv_balloon_destroy(b);
 	ATF_CHECK_EQ(free_pages(), free0);
-	pv_mtx_destroy(&h.h_mtx);
-	pvtest_fini();
+	finish(&h);
 }
 
 ATF_TC_WITHOUT_HEAD(host_keeps_pages_on_destroy);
 ATF_TC_BODY(host_keeps_pages_on_destroy, tc)
 {
-	struct host h = { .h_take = 0 };
 	struct pv_balloon *b;
+	struct host h;
 	uint64_t free0;
 
-	pvtest_init(RAM_PAGES);
-	pv_mtx_init(&h.h_mtx, "host");
-	free0 = free_pages();
-	ATF_REQUIRE_EQ(pv_balloon_create(&b, "balloon0", &host_ops, &h, 64),
-	    0);
+	free0 = start(&h, 0, &b);
 	pv_balloon_set_target(b, 50);
 	ATF_REQUIRE_EQ(pv_balloon_wait(b, 5 * PV_NS_PER_SEC), 0);
 	h.h_refuse_deflate = true;
@@ -197,8 +201,7 @@ ATF_TC_BODY(host_keeps_pages_on_destroy, tc)
 	/* Pages the host kept must never be handed out again. */
 	ATF_CHECK_EQ(free_pages(), free0 - 50);
 	ATF_CHECK(pvtest_msgbuf_has("the host kept 50 pages"));
-	pv_mtx_destroy(&h.h_mtx);
-	pvtest_fini();
+	finish(&h);
 }
 
 ATF_TP_ADD_TCS(tp)
