@@ -197,6 +197,17 @@ virtio_pci_intr_name(enum virtio_pci_intr intr)
 	}
 }
 
+/* The widest access, up to 4, that a is aligned to and len allows. */
+static unsigned
+win_width(uint64_t a, unsigned len)
+{
+	if (len >= 4 && (a & 3) == 0)
+		return (4);
+	if (len >= 2 && (a & 1) == 0)
+		return (2);
+	return (1);
+}
+
 /*
  * Copy device config out of a register window at base + off, a field at
  * a time where the width allows: devices expect naturally sized accesses
@@ -213,16 +224,38 @@ vp_read_window(struct pv_pci_res *res, uint64_t base, unsigned off,
 
 	while (len > 0) {
 		a = base + off;
-		if (len >= 4 && (a & 3) == 0)
-			w = 4;
-		else if (len >= 2 && (a & 1) == 0)
-			w = 2;
-		else
-			w = 1;
+		w = win_width(a, len);
 		v = w == 4 ? pv_bus_read_4(res, a) : w == 2 ?
 		    pv_bus_read_2(res, a) : pv_bus_read_1(res, a);
 		for (i = 0; i < w; i++)
 			p[i] = (uint8_t)(v >> (8 * i));
+		p += w;
+		off += w;
+		len -= w;
+	}
+}
+
+/* The same, the other way: little-endian bytes out, natural widths. */
+void
+vp_write_window(struct pv_pci_res *res, uint64_t base, unsigned off,
+    const void *buf, unsigned len)
+{
+	const uint8_t *p = buf;
+	uint64_t a;
+	uint32_t v;
+	unsigned w, i;
+
+	while (len > 0) {
+		a = base + off;
+		w = win_width(a, len);
+		for (i = 0, v = 0; i < w; i++)
+			v |= (uint32_t)p[i] << (8 * i);
+		if (w == 4)
+			pv_bus_write_4(res, a, v);
+		else if (w == 2)
+			pv_bus_write_2(res, a, (uint16_t)v);
+		else
+			pv_bus_write_1(res, a, (uint8_t)v);
 		p += w;
 		off += w;
 		len -= w;

@@ -121,7 +121,8 @@ vecs_establish(struct virtio_pci *vp, unsigned n, enum virtio_pci_intr intr)
 			vv->vv_kind = VV_QUEUE;
 			vv->vv_queue = i - 1;
 		}
-		snprintf(name, sizeof(name), "virtio_pci%u_v%u", vp->vp_unit, i);
+		snprintf(name, sizeof(name), "virtio_pci%u_v%u", vp->vp_unit,
+		    i);
 		error = pv_intr_establish(&vv->vv_ih, name, vp_vec_intr, vv);
 		if (error != 0) {
 			vv->vv_ih = NULL;

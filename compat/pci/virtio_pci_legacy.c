@@ -82,6 +82,19 @@ vl_read_config(void *t, unsigned off, void *buf, unsigned len)
 	vp_read_window(vp->vp_io, base, off, buf, len);
 }
 
+static int
+vl_write_config(void *t, unsigned off, const void *buf, unsigned len)
+{
+	struct virtio_pci *vp = t;
+	uint32_t base = VIRTIO_PCI_CONFIG_OFF(vp->vp_msix_on);
+	uint32_t size = vp->vp_io_size - base;
+
+	if (off > size || len > size - off)
+		return (EINVAL);
+	vp_write_window(vp->vp_io, base, off, buf, len);
+	return (0);
+}
+
 static bool
 vl_modern(void *t)
 {
@@ -199,6 +212,7 @@ static const struct virtio_transport_ops vl_ops = {
 	.vt_set_features = vl_set_features,
 	.vt_config_generation = vl_config_generation,
 	.vt_read_config = vl_read_config,
+	.vt_write_config = vl_write_config,
 	.vt_modern = vl_modern,
 	.vt_queue_max = vl_queue_max,
 	.vt_queue_size_fixed = vl_queue_size_fixed,

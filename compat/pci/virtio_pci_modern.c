@@ -103,6 +103,18 @@ vm_read_config(void *t, unsigned off, void *buf, unsigned len)
 	vp_read_window(vp->vp_devcfg.vw_res, 0, off, buf, len);
 }
 
+static int
+vm_write_config(void *t, unsigned off, const void *buf, unsigned len)
+{
+	struct virtio_pci *vp = t;
+	uint32_t size = vp->vp_devcfg.vw_reg.vr_len;
+
+	if (vp->vp_devcfg.vw_res == NULL || off > size || len > size - off)
+		return (EINVAL);
+	vp_write_window(vp->vp_devcfg.vw_res, 0, off, buf, len);
+	return (0);
+}
+
 static bool
 vm_modern(void *t)
 {
@@ -217,6 +229,7 @@ static const struct virtio_transport_ops vm_ops = {
 	.vt_intr_teardown = vp_intr_teardown,
 	.vt_queue_enable = vm_queue_enable,
 	.vt_notify = vm_notify,
+	.vt_write_config = vm_write_config,
 };
 
 const struct vp_layout vp_modern_layout = {

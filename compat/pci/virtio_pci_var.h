@@ -110,5 +110,7 @@ int	vp_intr_setup(void *t, struct virtio_dev *vd, unsigned nvqs);
 void	vp_intr_teardown(void *t);
 void	vp_read_window(struct pv_pci_res *res, uint64_t base, unsigned off,
 	    void *buf, unsigned len);
+void	vp_write_window(struct pv_pci_res *res, uint64_t base, unsigned off,
+	    const void *buf, unsigned len);
 
 #endif /* !_VIRTIO_PCI_VAR_H_ */

@@ -51,6 +51,8 @@ struct pv_balloon {
 };
 
 static uint32_t	balloon_backoff_max_ms = 3200;
+/* Never give away the guest's last pages: a host may ask for them all. */
+static uint32_t	balloon_reserve_pct = 5;
 static bool	balloon_tunables_done;
 
 static void
@@ -65,6 +67,8 @@ balloon_tunables(void)
 	n = pv_ctl_node(pv_ctl_node(NULL, "hw"), "balloon");
 	pv_ctl_tunable(n, "backoff_max_ms", &balloon_backoff_max_ms, 10,
 	    600000, "longest wait before trying again after a refusal");
+	pv_ctl_tunable(n, "reserve_pct", &balloon_reserve_pct, 0, 50,
+	    "percent of RAM the balloon leaves free whatever the target");
 }
 
 /* Keep a page's address; the balloon is locked. */
@@ -104,16 +108,24 @@ pop_page(struct pv_balloon *b)
 static unsigned
 inflate(struct pv_balloon *b, unsigned n, bool *refusedp)
 {
+	struct pv_memstats ms;
+	uint64_t reserve;
 	unsigned got, done = 0, i;
 	int error;
 
+	pv_mem_stats(&ms);
+	reserve = ms.ms_pages_total * balloon_reserve_pct / 100;
+	if (ms.ms_pages_free <= reserve)
+		n = 0;
+	else if (ms.ms_pages_free - reserve < n)
+		n = (unsigned)(ms.ms_pages_free - reserve);
 	for (got = 0; got < n; got++) {
 		/* Never wait for memory: giving it away must not starve. */
 		if ((b->b_vas[got] = pv_page_alloc(PV_M_NOWAIT, NULL)) == NULL)
 			break;
 		b->b_pfns[got] = pv_atop(pv_vtophys(b->b_vas[got]));
 	}
-	if (got < n) {
+	if (got < n || n == 0) {
 		pv_mtx_lock(&b->b_mtx);
 		b->b_st.bs_alloc_fails++;
 		pv_mtx_unlock(&b->b_mtx);

@@ -6,7 +6,9 @@
  */
 #include <stdio.h>
 
+#include <pv/balloon.h>
 #include <pv/console.h>
+#include <pv/mem.h>
 #include <pv/sync.h>
 #include <pv/sysctl.h>
 #include <pv/time.h>
@@ -15,10 +17,27 @@
 
 static uint32_t	idle_secs;
 
+/* One line each time the balloon reaches a new target. */
+static void
+report_balloon(uint64_t *said)
+{
+	struct pv_balloon_stats st;
+	struct pv_memstats ms;
+
+	pv_balloon_stats(guest_balloon, &st);
+	if (st.bs_size != st.bs_target || st.bs_size == *said)
+		return;
+	*said = st.bs_size;
+	pv_mem_stats(&ms);
+	pv_printf("idle: balloon holds %ju pages (%ju MiB); %ju pages free\n",
+	    (uintmax_t)st.bs_size, (uintmax_t)(st.bs_size >> 8),
+	    (uintmax_t)ms.ms_pages_free);
+}
+
 int
 guest_idle(char *why, size_t whylen)
 {
-	uint64_t n;
+	uint64_t n, said = 0;
 
 	(void)why;
 	(void)whylen;
@@ -26,8 +45,12 @@ guest_idle(char *why, size_t whylen)
 	    "idle_secs", &idle_secs, 0, 86400, "idle for this long, 0: ever");
 	pv_printf("idle: up with %u disk(s); waiting%s\n", guest_ndisks,
 	    idle_secs != 0 ? "" : " until QEMU is stopped");
-	for (n = 0; idle_secs == 0 || n < idle_secs; n++)
-		pv_pause("idle", PV_NS_PER_SEC);
+	/* Ten looks a second: say when the balloon's size settles. */
+	for (n = 0; idle_secs == 0 || n < idle_secs * 10ull; n++) {
+		pv_pause("idle", PV_NS_PER_SEC / 10);
+		if (guest_balloon != NULL)
+			report_balloon(&said);
+	}
 	pv_printf("idle: %u s passed\n", idle_secs);
 	return (0);
 }

@@ -15,6 +15,7 @@
 #include <pv/console.h>
 #include <pv/pci.h>
 #include <pvvirtio/virtio.h>
+#include <pvvirtio/virtio_balloon.h>
 #include <pvvirtio/virtio_blk.h>
 #include <pvvirtio/virtio_pci.h>
 
@@ -24,6 +25,7 @@
 
 struct guest_disk	guest_disks[GUEST_MAX_DISKS];
 unsigned		guest_ndisks;
+struct pv_balloon	*guest_balloon;
 static uint64_t		first_io_ns;
 
 static void
@@ -82,28 +84,28 @@ balloon_match(uint16_t vendor, uint16_t device)
 	    device == 0x1040 + VIRTIO_ID_BALLOON));
 }
 
-/* The transport only, checked and reported; the device stays reset. */
 static int
 balloon_attach(struct pv_pci_dev *dev)
 {
-	struct virtio_pci_info vpi;
+	struct vtballoon_softc *sc;
 	struct virtio_pci *vp;
-	struct virtio_dev *vd;
 	int error;
 
+	if (guest_balloon != NULL)
+		return (EBUSY);		/* one balloon is the host's lever */
 	if ((error = virtio_pci_attach(dev, &vp)) != 0)
 		return (error);
-	vd = virtio_pci_dev(vp);
-	virtio_pci_info(vp, &vpi);
-	pv_printf("balloon0: virtio-balloon on %s, virtio-pci %s, offers "
-	    "features %#jx; its driver is not in this guest yet\n",
-	    pv_pci_name(dev), vpi.vpi_modern ? "modern" : "legacy",
-	    (uintmax_t)vd->vd_ops->vt_get_features(vd->vd_t));
+	if ((error = vtballoon_attach(virtio_pci_dev(vp), &sc)) != 0) {
+		virtio_pci_detach(vp);
+		return (error);
+	}
+	guest_balloon = vtballoon_balloon(sc);
+	report_transport(vp, vtballoon_name(sc));
 	return (0);
 }
 
 static const struct guest_pci_driver balloon_driver = {
-	.gd_name = "virtio-balloon transport",
+	.gd_name = "virtio-balloon",
 	.gd_match = balloon_match,
 	.gd_attach = balloon_attach,
 };

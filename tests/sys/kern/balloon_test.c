@@ -166,6 +166,7 @@ ATF_TC_BODY(host_takes_part, tc)
 ATF_TC_WITHOUT_HEAD(guest_short_of_memory);
 ATF_TC_BODY(guest_short_of_memory, tc)
 {
+	struct pv_memstats ms;
 	struct pv_balloon_stats st;
 	struct pv_balloon *b;
 	struct host h;
@@ -178,6 +179,12 @@ ATF_TC_BODY(guest_short_of_memory, tc)
 	pv_balloon_stats(b, &st);
 	ATF_CHECK(st.bs_alloc_fails > 0);
 	ATF_CHECK(st.bs_size > 0 && st.bs_size <= free0);
+	/* It left the reserve (hw.balloon.reserve_pct, 5%) alone. */
+	pv_mem_stats(&ms);
+	ATF_CHECK_MSG(ms.ms_pages_free >= ms.ms_pages_total * 5 / 100,
+	    "%ju of %ju pages free", (uintmax_t)ms.ms_pages_free,
+	    (uintmax_t)ms.ms_pages_total);
+	ATF_CHECK(ms.ms_pages_free <= ms.ms_pages_total * 5 / 100 + 64);
 	/* A reachable target ends the backoff at once. */
 	pv_balloon_set_target(b, 16);
 	ATF_REQUIRE_EQ(pv_balloon_wait(b, 2 * PV_NS_PER_SEC), 0);

@@ -170,19 +170,12 @@ bench_body()
 guest_case resize "the host grows the disk: the config interrupt says so"
 resize_body()
 {
-	guest_find
 	qmp=$(bin_tool pvkit-qmp)
 	truncate -s 8M disk.img
-	"$PVKIT_VM" --accel tcg --timeout 60 --kernel "$GUEST_ELF" \
-	    --append "workload=idle kern.guest.idle_secs=3" --disk disk.img \
-	    --qmp qmp.sock --log console.log --quiet &
-	vm=$!
-	n=0
-	until grep -q '^idle: up' console.log 2>/dev/null; do
-		n=$((n + 1))
-		[ $n -lt 300 ] || atf_fail "the guest did not come up"
-		sleep 0.1
-	done
+	guest_start --append "workload=idle kern.guest.idle_secs=3" \
+	    --disk disk.img --qmp qmp.sock
+	vm=$GUEST_PID
+	console_wait '^idle: up'
 	atf_check -o inline:'{"return": {}}\n' "$qmp" qmp.sock \
 	    '{"execute":"block_resize","arguments":{"device":"disk0","size":16777216}}'
 	wait $vm || atf_fail "the guest run failed: $(tail -n 3 console.log)"

@@ -59,6 +59,9 @@ struct guest_disk {
 
 extern struct guest_disk guest_disks[GUEST_MAX_DISKS];
 extern unsigned		 guest_ndisks;
+/* The virtio balloon, when QEMU gave one. */
+struct pv_balloon;
+extern struct pv_balloon *guest_balloon;
 
 /* One bio, waited for; the first one done marks the first I/O. */
 int		guest_disk_io(struct guest_disk *gk, struct pv_bio *bio);
