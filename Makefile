@@ -32,7 +32,8 @@ LDLIBS_HOSTED = -lpthread
 # Libraries --------------------------------------------------------------
 KERN_SRCS	:= $(wildcard sys/kern/*.c)
 HOSTED_SRCS	:= $(wildcard sys/hosted/*.c)
-XEN_SRCS	:= $(wildcard xen/*.c xen/xenbus/*.c xen/blkfront/*.c)
+XEN_SRCS	:= $(wildcard xen/*.c xen/xenbus/*.c xen/blkfront/*.c \
+		   xen/balloon/*.c)
 COMPAT_SRCS	:= $(wildcard compat/*/*.c)
 LIBSYS		:= $(O)/lib/libpvsys.a
 LIBSYS_OBJS	:= $(patsubst %.c,$(O)/obj/%.o,$(KERN_SRCS) $(HOSTED_SRCS))

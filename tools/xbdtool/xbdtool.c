@@ -6,6 +6,7 @@
  *
  *   XENSTORED_PATH=SOCK xbdtool --domain N --vdev NAME [options] WORKLOAD
  *   xbdtool --vhost-user SOCK [options] WORKLOAD
+ *   XENSTORED_PATH=SOCK xbdtool --domain N [--mem MIB] balloon SECONDS
  *
  * With --domain it joins xensim as domain N and waits for the toolstack to
  * attach NAME (xensim-ctl block-attach N '... vdev=NAME ...'); with
@@ -21,6 +22,9 @@
  *   write OFF         standard input to the disk
  *   discard OFF LEN   discard a range
  *   zeroes OFF LEN    write zeroes over a range (virtio-blk)
+ *
+ * balloon needs no disk: the domain's Xen balloon follows memory/target
+ * for SECONDS or until SIGTERM (balloon.c).
  *
  * The exit status is non-zero on any error or any data mismatch.
  */
@@ -86,6 +90,7 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: xbdtool --domain N --vdev NAME [--mem MIB] [--wait SEC]\n"
+	    "       xbdtool --domain N [--mem MIB] balloon SECONDS\n"
 	    "       xbdtool --vhost-user SOCKET [--mem MIB]\n"
 	    "               [--depth N] [--ops N] [--bs BYTES] [--seed N]\n"
 	    "               [--tunable NAME=VALUE]... [--suspend-every MS]\n"
@@ -172,7 +177,8 @@ main(int argc, char **argv)
 	const char *vdev = NULL, *vhost = NULL;
 	unsigned waitsec = 30;
 	struct cycler cy;
-	uint32_t devid;
+	uint32_t devid = 0;
+	bool balloon;
 	int ch, error, rc;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -229,9 +235,13 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 1 || (vhost == NULL) == (domid == 0 || vdev == NULL))
+	balloon = argc >= 1 && strcmp(argv[0], "balloon") == 0 &&
+	    domid != 0 && vdev == NULL && vhost == NULL;
+	if (argc < 1 || (!balloon && (vhost == NULL) == (domid == 0 ||
+	    vdev == NULL)))
 		usage();
-	if (vhost == NULL && xen_vdev_to_devid(vdev, &devid) != 0) {
+	if (!balloon && vhost == NULL &&
+	    xen_vdev_to_devid(vdev, &devid) != 0) {
 		fprintf(stderr, "xbdtool: --vdev %s is not a virtual disk "
 		    "name\n", vdev);
 		exit(2);
@@ -245,6 +255,8 @@ main(int argc, char **argv)
 		exit(2);
 	}
 
+	if (balloon)
+		xbdtool_balloon_signals();
 	conf.hc_tunables = tunables;
 	if ((error = pv_hosted_init(&conf)) != 0) {
 		fprintf(stderr, "xbdtool: platform: %s\n", strerror(error));
@@ -268,6 +280,10 @@ main(int argc, char **argv)
 	    (error = xen_gnttab_init()) != 0 || (error = xenbus_init()) != 0) {
 		fprintf(stderr, "xbdtool: Xen services: %s\n", strerror(error));
 		return (1);
+	}
+	if (balloon) {
+		rc = xbdtool_balloon(&a);
+		goto out;
 	}
 	/* What the disk borrows must all come back by detach. */
 	xbd_init();

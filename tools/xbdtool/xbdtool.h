@@ -54,6 +54,10 @@ int	cycler_stop(struct cycler *cy);
 int	xbdtool_run(struct xbdtool_args *a);
 /* Attach over vhost-user, run, detach; the exit status. */
 int	xbdtool_vhost(struct xbdtool_args *a, const char *path);
+/* balloon SECONDS: the Xen balloon follows memory/target; balloon.c. */
+int	xbdtool_balloon(const struct xbdtool_args *a);
+/* Leave SIGINT and SIGTERM to the balloon's loop: before any thread. */
+void	xbdtool_balloon_signals(void);
 /* Say what was not given back, if anything. */
 bool	xbdtool_leaked(const struct pv_memstats *before,
 	    const struct pv_memstats *after, intmax_t grefs);
