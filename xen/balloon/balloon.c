@@ -57,8 +57,8 @@ xen_balloon_target_changed(struct xenbus_watch *w, const char *path)
 		pv_mtx_unlock(&sc->sc_mtx);
 		if (refused)
 			pv_log(PV_LOG_ERR, "xen_balloon", "memory/target: %ju "
-			    "KiB is above memory/static-max (%ju KiB): refused; "
-			    "keeping %ju KiB", (uintmax_t)kib,
+			    "KiB is above memory/static-max (%ju KiB): "
+			    "refused; keeping %ju KiB", (uintmax_t)kib,
 			    (uintmax_t)sc->sc_static_max_kib, (uintmax_t)cur);
 		else
 			pv_log(PV_LOG_ERR, "xen_balloon", "memory/target: not "
