@@ -55,8 +55,8 @@ static uint32_t	balloon_backoff_max_ms = 3200;
 static uint32_t	balloon_reserve_pct = 5;
 static bool	balloon_tunables_done;
 
-static void
-balloon_tunables(void)
+void
+pv_balloon_init(void)
 {
 	struct pv_ctl *n;
 
@@ -280,7 +280,7 @@ pv_balloon_create(struct pv_balloon **bp, const char *name,
 
 	if (batch == 0 || ops->bo_inflate == NULL || ops->bo_deflate == NULL)
 		return (EINVAL);
-	balloon_tunables();
+	pv_balloon_init();
 	if ((b = pv_malloc(sizeof(*b), PV_M_ZERO | PV_M_NOWAIT)) == NULL)
 		return (ENOMEM);
 	pv_strlcpy(b->b_name, name, sizeof(b->b_name));

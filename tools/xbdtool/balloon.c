@@ -62,38 +62,6 @@ fault_in(void)
 	return (n);
 }
 
-static int
-noop_move(void *sc, const pv_pfn_t *pfns, unsigned npfns, unsigned *donep)
-{
-	(void)sc;
-	(void)pfns;
-	(void)npfns;
-	*donep = 0;
-	return (EOPNOTSUPP);
-}
-
-/*
- * The core registers its tunables and counter nodes on first use, once
- * for the life of the kernel, as a driver's load would: let an empty
- * balloon do that before the leak check's baseline, as xbd_init does for
- * blkfront.
- */
-static int
-balloon_load(void)
-{
-	static const struct pv_balloon_ops ops = {
-		.bo_inflate = noop_move,
-		.bo_deflate = noop_move,
-	};
-	struct pv_balloon *b;
-	int error;
-
-	if ((error = pv_balloon_create(&b, "xbdtool", &ops, NULL, 1)) != 0)
-		return (error);
-	pv_balloon_destroy(b);
-	return (0);
-}
-
 void
 xbdtool_balloon_signals(void)
 {
@@ -151,10 +119,8 @@ xbdtool_balloon(const struct xbdtool_args *a)
 	}
 	fprintf(stderr, "xbdtool: balloon: wrote %ju free pages; "
 	    "reservation %ld pages\n", (uintmax_t)fault_in(), reservation());
-	if ((error = balloon_load()) != 0) {
-		fprintf(stderr, "xbdtool: balloon: %s\n", strerror(error));
-		return (1);
-	}
+	/* What lives as long as the kernel is not the balloon's to return. */
+	pv_balloon_init();
 	pv_mem_stats(&before);
 	if ((error = xen_balloon_attach(&sc)) != 0) {
 		fprintf(stderr, "xbdtool: balloon: %s\n", strerror(error));

@@ -42,6 +42,11 @@ struct pv_balloon_ops {
 };
 
 /*
+ * Register the balloon tunables (hw.balloon.*) and counters' node, once
+ * for the life of the kernel; pv_balloon_create does it if nobody did.
+ */
+void	pv_balloon_init(void);
+/*
  * A balloon with its worker thread.  batch: most frames per transport
  * call.  It starts empty with a target of 0.
  */
