@@ -79,32 +79,46 @@ workload_find(const char *name)
 	return (NULL);
 }
 
+/* Run one workload by name; 0 or an errno with the reason in why. */
+static int
+workload_run(const char *name, char *why, size_t whylen)
+{
+	const struct guest_workload *gw;
+	uint64_t t0;
+	int error;
+
+	if ((gw = workload_find(name)) == NULL) {
+		snprintf(why, whylen, "unknown workload \"%s\"", name);
+		return (ENOENT);
+	}
+	pv_printf("workload %s: %s\n", gw->gw_name, gw->gw_descr);
+	t0 = pv_uptime_ns();
+	error = gw->gw_run(why, whylen);
+	pv_printf("workload %s: done in %ju ms\n", gw->gw_name,
+	    (uintmax_t)((pv_uptime_ns() - t0) / PV_NS_PER_MS));
+	return (error);
+}
+
 void
 guest_main(void)
 {
-	const struct guest_workload *gw;
-	char name[32], why[160];
+	char names[64], why[160], *name, *next;
 	unsigned attached;
-	uint64_t t0;
-	int error;
+	int error = 0;
 
 	banner();
 	pci_print();
 	attached = guest_attach_pci();
 	pv_printf("pci: %u device(s) attached to drivers\n", attached);
 
-	if (cmdline_get("workload", name, sizeof(name)) == NULL)
-		snprintf(name, sizeof(name), "%s", GUEST_DEFAULT_WORKLOAD);
+	if (cmdline_get("workload", names, sizeof(names)) == NULL)
+		snprintf(names, sizeof(names), "%s", GUEST_DEFAULT_WORKLOAD);
 	why[0] = '\0';
-	if ((gw = workload_find(name)) == NULL) {
-		snprintf(why, sizeof(why), "unknown workload \"%s\"", name);
-		error = ENOENT;
-	} else {
-		pv_printf("workload %s: %s\n", gw->gw_name, gw->gw_descr);
-		t0 = pv_uptime_ns();
-		error = gw->gw_run(why, sizeof(why));
-		pv_printf("workload %s: done in %ju ms\n", gw->gw_name,
-		    (uintmax_t)((pv_uptime_ns() - t0) / PV_NS_PER_MS));
+	/* workload=a,b runs a, then b if a passed. */
+	for (name = names; name != NULL && error == 0; name = next) {
+		if ((next = strchr(name, ',')) != NULL)
+			*next++ = '\0';
+		error = workload_run(name, why, sizeof(why));
 	}
 	if (error == 0) {
 		pv_printf("pvkit guest: PASS\n");
