@@ -11,6 +11,7 @@ fuzz)	want="gcc make libc6-dev libxen-dev clang libclang-rt-14-dev" ;;
 bench)	want="gcc make libc6-dev kyua libxen-dev xenstore-utils valgrind
 	    qemu-system-common fio qemu-system-x86 linux-image-amd64
 	    busybox-static cpio kmod" ;;
+xenhost) want="qemu-system-x86 debootstrap busybox-static cpio xz-utils" ;;
 *)	echo "deps.sh: unknown set '$1' (expected test, run, fuzz or bench)" >&2
 	exit 2 ;;
 esac
