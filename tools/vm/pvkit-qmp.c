@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -65,10 +66,18 @@ get_line(int fd, char *line, size_t len)
 static int
 command(int fd, const char *cmd, bool print)
 {
-	static char line[LINE_MAX_QMP];
+	static char line[LINE_MAX_QMP], out[LINE_MAX_QMP];
 	size_t len = strlen(cmd);
 
-	if (write(fd, cmd, len) != (ssize_t)len || write(fd, "\n", 1) != 1) {
+	/* One write: QEMU acts on a complete object at once, and "quit"
+	 * closes the socket before a second write could land. */
+	if (len + 1 >= sizeof(out)) {
+		fprintf(stderr, "pvkit-qmp: command too long\n");
+		return (2);
+	}
+	memcpy(out, cmd, len);
+	out[len++] = '\n';
+	if (write(fd, out, len) != (ssize_t)len) {
 		fprintf(stderr, "pvkit-qmp: write: %s\n", strerror(errno));
 		return (2);
 	}
@@ -112,6 +121,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "pvkit-qmp: %s: no QMP greeting\n", argv[1]);
 		return (2);
 	}
+	/* A QEMU that quits mid-answer is an error status, not a signal. */
+	signal(SIGPIPE, SIG_IGN);
 	if (command(fd, "{\"execute\":\"qmp_capabilities\"}", false) != 0)
 		return (2);
 	for (i = 2; i < argc; i++) {
