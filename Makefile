@@ -202,6 +202,10 @@ $(O)/bin/membw: $(O)/obj/tools/bench/membw.o
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $^
 
+.PHONY: xenhost
+xenhost:
+	@tools/xenhost/build.sh $(O)/xenhost
+
 .PHONY: bench
 bench:
 	@tools/deps.sh bench

@@ -209,7 +209,7 @@ else
 	rm -rf "$out/root/lib/modules"
 	mkdir -p "$out/root/lib/modules"
 	cp -a "$out/kernel/lib/modules/$kver" "$out/root/lib/modules/"
-	# Sorted names: the same tree gives the same archive.
+	# Sorted names: a stable order, whatever readdir returns.
 	(cd "$out/root" && find . -xdev | LC_ALL=C sort |
 	    cpio -o -H newc --quiet) >"$out/dom0.cpio.tmp"
 	mv "$out/dom0.cpio.tmp" "$out/dom0.cpio"

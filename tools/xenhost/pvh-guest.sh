@@ -34,6 +34,7 @@ vcpus = 1
 tsc_mode = "native"
 on_crash = "preserve"
 on_poweroff = "preserve"
+on_reboot = "preserve"
 EOF
 
 step "xl create"
@@ -54,8 +55,10 @@ while [ $i -lt 15 ]; do
 	echo "--- +${i}s: $line"
 	case "$(echo "$line" | awk '{ print $5 }')" in *s*|*c*|"") break ;; esac
 done
-step "xl list"
-xl list
+# -v adds the shutdown reason code: 0 poweroff, 1 reboot (a triple fault
+# lands here too), 3 crash.
+step "xl list -v"
+xl list -v
 step "xenstore-ls /local/domain/\$(xl domid pvkit)"
 id=$(xl domid pvkit 2>/dev/null) && xenstore-ls "/local/domain/$id" | head -n 30
 step "xl dmesg | tail"
