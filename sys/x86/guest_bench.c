@@ -132,11 +132,11 @@ guest_bench(char *why, size_t whylen)
 	uint64_t r1, r32, sr, sw = 0;
 
 	if (guest_ndisks == 0) {
-		snprintf(why, whylen, "no virtio-blk disk attached");
+		snprintf(why, whylen, "no disk attached");
 		return (ENXIO);
 	}
 	memset(&e, 0, sizeof(e));
-	e.e_blk = vtblk_disk(gk->gk_sc);
+	e.e_blk = gk->gk_blk;
 	pv_blk_info(e.e_blk, &di);
 	nblocks = di.di_sectors / 8;
 	bytes = pv_min(SEQ_BYTES, di.di_sectors * PV_SECTOR_SIZE / SEQ_BIO *

@@ -110,6 +110,9 @@ guest_main(void)
 	pci_print();
 	attached = guest_attach_pci();
 	pv_printf("pci: %u device(s) attached to drivers\n", attached);
+	attached = guest_attach_xen();
+	if (attached > 0)
+		pv_printf("xen: %u vbd(s) attached\n", attached);
 
 	if (cmdline_get("workload", names, sizeof(names)) == NULL)
 		snprintf(names, sizeof(names), "%s", GUEST_DEFAULT_WORKLOAD);

@@ -132,7 +132,7 @@ verify_disk(struct guest_disk *gk, char *why, size_t whylen)
 
 	memset(&v, 0, sizeof(v));
 	v.v_gk = gk;
-	pv_blk_info(vtblk_disk(gk->gk_sc), &v.v_di);
+	pv_blk_info(gk->gk_blk, &v.v_di);
 	if ((v.v_buf = pv_pages_alloc(CHUNK / PV_PAGE_SIZE, PV_M_NOWAIT,
 	    NULL)) == NULL) {
 		snprintf(why, whylen, "%s: no memory", v.v_di.di_name);
@@ -178,7 +178,7 @@ guest_verify(char *why, size_t whylen)
 	int error, first = 0;
 
 	if (guest_ndisks == 0) {
-		snprintf(why, whylen, "no virtio-blk disk attached");
+		snprintf(why, whylen, "no disk attached");
 		return (ENXIO);
 	}
 	/* Every disk is checked; the first failure gives the reason. */

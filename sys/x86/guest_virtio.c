@@ -65,8 +65,9 @@ blk_attach(struct pv_pci_dev *dev)
 		return (error);
 	}
 	gk->gk_vp = vp;
+	gk->gk_blk = vtblk_disk(gk->gk_sc);
 	guest_ndisks++;
-	pv_blk_info(vtblk_disk(gk->gk_sc), &di);
+	pv_blk_info(gk->gk_blk, &di);
 	report_transport(vp, di.di_name);
 	return (0);
 }
@@ -123,7 +124,7 @@ guest_disk_io(struct guest_disk *gk, struct pv_bio *bio)
 {
 	int error;
 
-	error = pv_blk_io(vtblk_disk(gk->gk_sc), bio);
+	error = pv_blk_io(gk->gk_blk, bio);
 	if (first_io_ns == 0)
 		first_io_ns = tsc_to_ns(rdtsc());
 	return (error);
@@ -142,7 +143,12 @@ guest_disk_report(struct guest_disk *gk)
 	struct vtblk_info vi;
 	struct virtio_pci_info vpi;
 
-	pv_blk_info(vtblk_disk(gk->gk_sc), &di);
+	pv_blk_info(gk->gk_blk, &di);
+	if (gk->gk_sc == NULL) {
+		pv_printf("%s: Xen blkfront; counters under dev.xbd.%s\n",
+		    di.di_name, di.di_name);
+		return;
+	}
 	vtblk_info(gk->gk_sc, &vi);
 	virtio_pci_info(gk->gk_vp, &vpi);
 	pv_printf("%s: %u queue(s) of %u, %u segments, indirect %s, "

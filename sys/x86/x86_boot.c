@@ -17,6 +17,7 @@
 #include "x86/cpufunc.h"
 #include "x86/guest_exit.h"
 #include "x86_var.h"
+#include "x86_xen.h"
 
 void	x86_boot(uint32_t start_info_pa) __attribute__((noreturn));
 void	guest_main(void) __attribute__((noreturn));
@@ -65,7 +66,11 @@ x86_boot(uint32_t start_info_pa)
 	int error;
 
 	boot_tsc_main = rdtsc();
-	uart_init();
+	/* On Xen the console is the hypervisor's from here on. */
+	if (xen_early_init())
+		xencons_init();
+	else
+		uart_init();
 	si = (const struct hvm_start_info *)(uintptr_t)start_info_pa;
 	if (start_info_pa == 0 || si->magic != XEN_HVM_START_MAGIC_VALUE)
 		boot_fail("bad hvm_start_info magic");
@@ -84,6 +89,9 @@ x86_boot(uint32_t start_info_pa)
 		pv_panic("pv_kern_init: error %d", error);
 	if ((error = mem_add_ram()) != 0)
 		pv_panic("giving RAM to the page allocator: error %d", error);
+	if (xen_present())
+		pv_printf("xen: Xen %u.%u, PVH domain\n", xen_version() >> 16,
+		    xen_version() & 0xffff);
 
 	if (acpi_init(rsdp) != 0)
 		pv_printf("acpi: no usable MADT; IOAPIC assumed at %#jx\n",

@@ -5,6 +5,10 @@
  * that the last line before a crash is on the wire.
  */
 #include <stdbool.h>
+#include <stdint.h>
+
+#include <xen/xen.h>
+#include <xen/sched.h>
 
 #include <pv/console.h>
 
@@ -12,6 +16,7 @@
 #include "x86/cpufunc.h"
 #include "x86/guest_exit.h"
 #include "x86_var.h"
+#include "x86_xen.h"
 
 #define	COM1		0x3f8
 #define	COM_DATA	0
@@ -71,6 +76,12 @@ md_cnputs(const char *s, size_t len)
 {
 	size_t i;
 
+	/* A PVH domain has no UART: its console is Xen's. */
+	if (xen_present()) {
+		if (!xencons_write(s, len))
+			xen_console_io_write(s, len);
+		return;
+	}
 	for (i = 0; i < len; i++) {
 		if (s[i] == '\n')
 			uart_putc('\r');
@@ -86,6 +97,11 @@ void
 x86_exit(uint32_t code)
 {
 	(void)intr_disable();
+	/* Xen has no isa-debug-exit: a PASS powers off, anything else is a
+	 * crash, which "xl list" and on_crash show. */
+	if (xen_present())
+		xen_shutdown(code == GUEST_EXIT_PASS ? SHUTDOWN_poweroff :
+		    SHUTDOWN_crash);
 	outl(GUEST_EXIT_PORT, code);
 	for (;;)
 		__asm__ volatile("hlt");

@@ -44,7 +44,7 @@ static unsigned		 isrc_nbound;
 static struct pv_thread	*intrd_td;
 
 /* Interrupt context. */
-static void
+void
 isrc_vector_intr(void *arg, unsigned vec)
 {
 	struct x86_isrc *is = arg;

@@ -94,6 +94,8 @@ int	isrc_get_intx(struct x86_isrc **isp, uint32_t gsi, bool level,
 void	isrc_release(struct x86_isrc *is);
 unsigned isrc_vector(const struct x86_isrc *is);
 int	isrc_add(struct x86_isrc *is, struct pv_intr *ih);
+/* The vector handler every source gets: mark, wake intrd, EOI. */
+void	isrc_vector_intr(void *arg, unsigned vec);
 void	isrc_remove(struct x86_isrc *is, struct pv_intr *ih);
 int	intr_init(void);
 void	intr_kick(void);

@@ -33,7 +33,14 @@
 #define	XBD_MAX_RING_ORDER	5	/* 32 pages: the tunable's ceiling */
 #define	XBD_MAX_RING_PAGES	(1u << XBD_MAX_RING_ORDER)
 #define	XBD_MAX_QUEUES		8
-#define	XBD_MAX_INDIRECT_SEGS	(BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST * \
+/*
+ * Two indirect pages (2 MiB requests), not the protocol's eight: every
+ * command carries arrays this long, and with a 16-page ring 4096 would
+ * cost 12 MiB of a small guest's heap for requests no backend takes
+ * (Linux blkback offers 256).
+ */
+#define	XBD_MAX_INDIRECT_PAGES	2
+#define	XBD_MAX_INDIRECT_SEGS	(XBD_MAX_INDIRECT_PAGES * \
 				    XBD_SEGS_PER_INDIRECT_PAGE)
 #define	XBD_SEGS_PER_INDIRECT_PAGE \
 				(PV_PAGE_SIZE / sizeof(struct blkif_request_segment))

@@ -137,7 +137,7 @@ guest_case no_disk "no disk at all: a clear FAIL, no panic"
 no_disk_body()
 {
 	guest_boot 1 --append "workload=verify"
-	last_line_is "pvkit guest: FAIL no virtio-blk disk attached"
+	last_line_is "pvkit guest: FAIL no disk attached"
 	atf_check -s exit:1 grep -q panic console.log
 }
 
@@ -148,7 +148,7 @@ zero_size_disk_body()
 	guest_boot 1 --disk empty.img --append "workload=verify"
 	atf_check -o match:'config capacity = 0: the disk is empty' \
 	    cat console.log
-	last_line_is "pvkit guest: FAIL no virtio-blk disk attached"
+	last_line_is "pvkit guest: FAIL no disk attached"
 	atf_check -s exit:1 grep -q panic console.log
 }
 

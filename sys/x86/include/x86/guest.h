@@ -49,10 +49,16 @@ extern const size_t guest_nworkloads;
 
 #define	GUEST_DEFAULT_WORKLOAD	"selftest"
 
-/* The virtio-blk disks attached, in bus order (guest_virtio.c). */
+/*
+ * The disks attached: virtio-blk in bus order (guest_virtio.c), then Xen
+ * vbds (guest_xen.c).  gk_blk is the block layer's disk either way.
+ */
+struct xbd_softc;
 struct guest_disk {
-	struct virtio_pci	*gk_vp;
+	struct pv_blk		*gk_blk;
+	struct virtio_pci	*gk_vp;		/* virtio-blk only */
 	struct vtblk_softc	*gk_sc;
+	struct xbd_softc	*gk_xbd;	/* blkfront only */
 };
 
 #define	GUEST_MAX_DISKS	8
@@ -68,6 +74,8 @@ int		guest_disk_io(struct guest_disk *gk, struct pv_bio *bio);
 uint64_t	guest_first_io_ns(void);	/* since reset; 0: none yet */
 /* Negotiated features, interrupt mode and counters, one line. */
 void		guest_disk_report(struct guest_disk *gk);
+/* On Xen: the PV services, then every vbd the toolstack gave. */
+unsigned	guest_attach_xen(void);
 
 /* Workloads in guest_selftest.c. */
 int	guest_selftest(char *why, size_t whylen);
