@@ -212,7 +212,7 @@ xentest: xenhost $(GUEST_ELF) $(O)/bin/pvkit-imgcheck
 	@tools/xenhost/run.sh --out $(O)/xenhost \
 	    --file $(GUEST_ELF):/root/guest.elf \
 	    --file $(O)/bin/pvkit-imgcheck:/root/pvkit-imgcheck \
-	    tools/xenhost/guest-verify.sh
+	    tools/xenhost/guest-tests.sh
 
 .PHONY: bench
 bench:

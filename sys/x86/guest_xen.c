@@ -12,6 +12,7 @@
 #include <pv/console.h>
 #include <pv/mem.h>
 #include <pv/time.h>
+#include <xenpv/balloon.h>
 #include <xenpv/blkfront.h>
 #include <xenpv/evtchn.h>
 #include <xenpv/gnttab.h>
@@ -55,6 +56,7 @@ unsigned
 guest_attach_xen(void)
 {
 	unsigned n = 0, i, attached = 0;
+	struct xen_balloon *xb;
 	char **ids = NULL;
 	int error;
 
@@ -69,6 +71,11 @@ guest_attach_xen(void)
 	}
 	xbd_init();
 	pv_printf("xen: domain %u; xenstore up\n", xenbus_domid());
+	/* The toolstack's memory/target steers it; no balloon is no error. */
+	if (guest_balloon == NULL && xen_balloon_attach(&xb) == 0) {
+		guest_balloon = xen_balloon_core(xb);
+		pv_printf("xen: balloon follows memory/target\n");
+	}
 	if (xenbus_directory(XENBUS_TXN_NONE, "device", "vbd", &n, &ids) != 0)
 		return (0);
 	for (i = 0; i < n; i++) {

@@ -19,6 +19,7 @@
 #include <pv/console.h>
 #include <pv/mem.h>
 #include <xenpv/balloon.h>
+#include <xenpv/hypervisor.h>
 
 #include "balloon_var.h"
 
@@ -79,18 +80,25 @@ xen_balloon_attach(struct xen_balloon **scp)
 {
 	struct pv_memstats ms;
 	struct xen_balloon *sc;
+	domid_t self = DOMID_SELF;
+	long resv;
 	int error;
 
 	if ((sc = pv_malloc(sizeof(*sc), PV_M_ZERO | PV_M_NOWAIT)) == NULL)
 		return (ENOMEM);
 	pv_mtx_init(&sc->sc_mtx, "xen_balloon");
 	/*
-	 * The initial reservation is the RAM the platform gave us at boot:
-	 * a target is counted from it, as Linux counts from the pages it
-	 * started with.
+	 * A target is counted from the domain's reservation as the
+	 * hypervisor sees it, which is what xl shows and sets: it includes
+	 * the kernel image and pages the allocator never gets.  Without
+	 * that answer, from the RAM the platform gave us at boot.
 	 */
 	pv_mem_stats(&ms);
 	sc->sc_base_pages = ms.ms_pages_total;
+	resv = HYPERVISOR_memory_op(XENMEM_current_reservation, &self);
+	if (resv >= (long)ms.ms_pages_total &&
+	    (uint64_t)resv <= ms.ms_pages_total * 2)
+		sc->sc_base_pages = (uint64_t)resv;
 	if ((error = xenbus_read_u64(XENBUS_TXN_NONE, "memory", "static-max",
 	    UINT64_MAX / 1024, &sc->sc_static_max_kib)) != 0) {
 		pv_log(PV_LOG_ERR, "xen_balloon", "memory/static-max: cannot "
@@ -148,4 +156,10 @@ int
 xen_balloon_wait(struct xen_balloon *sc, uint64_t timeout_ns)
 {
 	return (pv_balloon_wait(sc->sc_balloon, timeout_ns));
+}
+
+struct pv_balloon *
+xen_balloon_core(struct xen_balloon *sc)
+{
+	return (sc->sc_balloon);
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include <xen/xen.h>
+#include <xen/memory.h>
 
 #include <pv/balloon.h>
 #include <pv/sync.h>

@@ -30,6 +30,8 @@ int	xen_balloon_attach(struct xen_balloon **scp);
 /* Stop watching, and take every page back that the host will return. */
 void	xen_balloon_detach(struct xen_balloon *sc);
 void	xen_balloon_stats(struct xen_balloon *sc, struct xen_balloon_stats *st);
+/* The core's balloon underneath, for reports. */
+struct pv_balloon *xen_balloon_core(struct xen_balloon *sc);
 /* pv_balloon_wait on the balloon: 0 or ETIMEDOUT. */
 int	xen_balloon_wait(struct xen_balloon *sc, uint64_t timeout_ns);
 

@@ -1,16 +1,20 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
 #
-# A dom0 test for run.sh (make xentest): the pvkit guest as a PVH domU on
-# real Xen, with a loop-backed vbd served by Linux blkback, runs
-# workload=verify.  dom0 then judges it on the guest's own verdict, on its
-# initial sum against cksum(1) of the image, and on every stamp it wrote
-# (pvkit-imgcheck).  It needs, from the host:
+# The dom0 tests for run.sh (make xentest), the pvkit guest as a PVH domU
+# on real Xen:
+#  1. with a loop-backed vbd served by Linux blkback it runs
+#     workload=verify, judged on the guest's own verdict, on its initial
+#     sum against cksum(1) of the image, and on every stamp it wrote
+#     (pvkit-imgcheck);
+#  2. idle, its balloon follows xl mem-set down to 96 MiB and back, as
+#     xl list sees it.
+# It needs, from the host:
 #
 #   --file build/guest.elf:/root/guest.elf
 #   --file build/bin/pvkit-imgcheck:/root/pvkit-imgcheck
 #
-# Exits 0 when all three hold.
+# Exits 0 when all of it holds.
 
 log=/var/log/xen/console/guest-pvkit.log
 fail()
@@ -51,5 +55,35 @@ echo "XENTEST: the guest read what dom0 wrote: cksum $got"
 xl destroy pvkit
 losetup -d /dev/loop0
 /root/pvkit-imgcheck /root/disk.img 1 || fail "the stamps in the image"
+echo "XENTEST: verify passed"
+
+# 2. The balloon, through the toolstack.
+rm -f "$log"
+sed -e 's/^extra = .*/extra = "workload=idle kern.guest.idle_secs=30"/' \
+    -e '/^disk = /d' /root/pvkit.cfg >/root/idle.cfg
+xl create /root/idle.cfg || fail "xl create (idle)"
+i=0
+until grep -q '^idle: up' "$log" 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -lt 600 ] || fail "the idle guest did not come up"
+	sleep 0.1
+done
+# mem_is MIB: xl list shows the domain at MIB within 10 s.
+mem_is()
+{
+	i=0
+	until [ "$(xl list pvkit | awk 'NR == 2 { print $3 }')" = "$1" ]; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || fail "xl list never showed $1 MiB"
+		sleep 0.1
+	done
+}
+mem_is 128
+xl mem-set pvkit 96m || fail "xl mem-set 96m"
+mem_is 96
+xl mem-set pvkit 128m || fail "xl mem-set 128m"
+mem_is 128
+echo "XENTEST: the balloon followed xl mem-set to 96 MiB and back"
+xl destroy pvkit
 echo "XENTEST: PASS"
 exit 0
