@@ -37,10 +37,10 @@ report_balloon(uint64_t *said)
 int
 guest_idle(char *why, size_t whylen)
 {
+	struct guest_disk *gk;
 	uint64_t n, said = 0;
+	int error;
 
-	(void)why;
-	(void)whylen;
 	pv_ctl_tunable(pv_ctl_node(pv_ctl_node(NULL, "kern"), "guest"),
 	    "idle_secs", &idle_secs, 0, 86400, "idle for this long, 0: ever");
 	pv_printf("idle: up with %u disk(s); waiting%s\n", guest_ndisks,
@@ -50,6 +50,15 @@ guest_idle(char *why, size_t whylen)
 		pv_pause("idle", PV_NS_PER_SEC / 10);
 		if (guest_balloon != NULL)
 			report_balloon(&said);
+		/* A disk the toolstack plugged in: use it, then let it go. */
+		while ((gk = guest_hotplugged()) != NULL) {
+			error = guest_verify_disk(gk, why, whylen);
+			guest_disk_close(gk);
+			if (error != 0)
+				return (error);
+			pv_printf("idle: hot-plugged disk verified and "
+			    "closed\n");
+		}
 	}
 	pv_printf("idle: %u s passed\n", idle_secs);
 	return (0);

@@ -124,8 +124,8 @@ write_refused(struct vstate *v)
 	}
 }
 
-static int
-verify_disk(struct guest_disk *gk, char *why, size_t whylen)
+int
+guest_verify_disk(struct guest_disk *gk, char *why, size_t whylen)
 {
 	struct vstate v;
 	uint64_t t0 = pv_uptime_ns();
@@ -183,7 +183,8 @@ guest_verify(char *why, size_t whylen)
 	}
 	/* Every disk is checked; the first failure gives the reason. */
 	for (i = 0; i < guest_ndisks; i++) {
-		error = verify_disk(&guest_disks[i], first == 0 ? why : later,
+		error = guest_verify_disk(&guest_disks[i],
+		    first == 0 ? why : later,
 		    first == 0 ? whylen : sizeof(later));
 		if (first == 0)
 			first = error;

@@ -7,10 +7,13 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <pv/blk.h>
 #include <pv/console.h>
 #include <pv/mem.h>
+#include <pv/sync.h>
+#include <pv/taskq.h>
 #include <pv/time.h>
 #include <xenpv/balloon.h>
 #include <xenpv/blkfront.h>
@@ -23,6 +26,25 @@
 
 #define	XBD_CONNECT_NS	(20 * PV_NS_PER_SEC)
 
+static struct pv_mtx	 vbd_mtx;	/* guest_ndisks, the new queue */
+static unsigned		 vbd_handed;	/* disks handed out so far */
+static struct xenbus_watch vbd_watch;
+static char		 vbd_watch_path[64];
+static struct pv_taskq	*vbd_tq;
+static struct pv_task	 vbd_task;
+
+static bool
+vbd_known(const char *node)
+{
+	unsigned i;
+
+	for (i = 0; i < guest_ndisks; i++)
+		if (guest_disks[i].gk_xbd != NULL &&
+		    strcmp(guest_disks[i].gk_node, node) == 0)
+			return (true);
+	return (false);
+}
+
 static int
 attach_vbd(const char *id)
 {
@@ -31,10 +53,13 @@ attach_vbd(const char *id)
 	char node[64];
 	int error;
 
+	snprintf(node, sizeof(node), "device/vbd/%s", id);
+	if (vbd_known(node))
+		return (EEXIST);
 	if (guest_ndisks == GUEST_MAX_DISKS)
 		return (ENOSPC);
 	gk = &guest_disks[guest_ndisks];
-	snprintf(node, sizeof(node), "device/vbd/%s", id);
+	snprintf(gk->gk_node, sizeof(gk->gk_node), "%s", node);
 	if ((error = xbd_attach(node, &gk->gk_xbd)) != 0)
 		return (error);
 	if ((error = xbd_wait_connected(gk->gk_xbd, XBD_CONNECT_NS)) != 0) {
@@ -44,7 +69,9 @@ attach_vbd(const char *id)
 	}
 	xbd_open(gk->gk_xbd);
 	gk->gk_blk = xbd_disk(gk->gk_xbd);
+	pv_mtx_lock(&vbd_mtx);
 	guest_ndisks++;
+	pv_mtx_unlock(&vbd_mtx);
 	pv_blk_info(gk->gk_blk, &di);
 	pv_printf("%s: Xen vbd %s, %ju sectors of %u bytes%s\n", di.di_name,
 	    node, (uintmax_t)di.di_sectors, di.di_sector_size,
@@ -52,12 +79,71 @@ attach_vbd(const char *id)
 	return (0);
 }
 
+/* Attach what is new under device/vbd; a task, so it may wait. */
+static unsigned
+scan_vbds(void)
+{
+	unsigned n = 0, i, attached = 0;
+	char **ids = NULL;
+	int error;
+
+	if (xenbus_directory(XENBUS_TXN_NONE, "device", "vbd", &n, &ids) != 0)
+		return (0);
+	for (i = 0; i < n; i++) {
+		error = attach_vbd(ids[i]);
+		if (error == 0)
+			attached++;
+		else if (error != EEXIST)
+			pv_printf("xen: vbd %s did not attach (error %d)\n",
+			    ids[i], error);
+	}
+	pv_free(ids);
+	return (attached);
+}
+
+static void
+vbd_task_fn(void *arg, int pending)
+{
+	(void)arg;
+	(void)pending;
+	(void)scan_vbds();
+}
+
+/* The xenwatch thread must not wait for a connection: hand it on. */
+static void
+vbd_changed(struct xenbus_watch *w, const char *path)
+{
+	(void)w;
+	(void)path;
+	pv_taskq_enqueue(vbd_tq, &vbd_task);
+}
+
+struct guest_disk *
+guest_hotplugged(void)
+{
+	struct guest_disk *gk = NULL;
+
+	if (vbd_tq == NULL)
+		return (NULL);
+	pv_mtx_lock(&vbd_mtx);
+	if (vbd_handed < guest_ndisks)
+		gk = &guest_disks[vbd_handed++];
+	pv_mtx_unlock(&vbd_mtx);
+	return (gk);
+}
+
+void
+guest_disk_close(struct guest_disk *gk)
+{
+	if (gk->gk_xbd != NULL)
+		xbd_close(gk->gk_xbd);
+}
+
 unsigned
 guest_attach_xen(void)
 {
-	unsigned n = 0, i, attached = 0;
 	struct xen_balloon *xb;
-	char **ids = NULL;
+	unsigned attached;
 	int error;
 
 	if (!xen_present())
@@ -76,15 +162,18 @@ guest_attach_xen(void)
 		guest_balloon = xen_balloon_core(xb);
 		pv_printf("xen: balloon follows memory/target\n");
 	}
-	if (xenbus_directory(XENBUS_TXN_NONE, "device", "vbd", &n, &ids) != 0)
-		return (0);
-	for (i = 0; i < n; i++) {
-		if ((error = attach_vbd(ids[i])) != 0)
-			pv_printf("xen: vbd %s did not attach (error %d)\n",
-			    ids[i], error);
-		else
-			attached++;
+	pv_mtx_init(&vbd_mtx, "xenvbd");
+	attached = scan_vbds();
+	vbd_handed = guest_ndisks;
+	/* xl block-attach later: watch for new vbds. */
+	if (pv_taskq_create(&vbd_tq, "xenvbd") == 0) {
+		vbd_task.t_fn = vbd_task_fn;
+		snprintf(vbd_watch_path, sizeof(vbd_watch_path),
+		    "/local/domain/%u/device/vbd", xenbus_domid());
+		vbd_watch.w_node = vbd_watch_path;
+		vbd_watch.w_fn = vbd_changed;
+		if (xenbus_watch_register(&vbd_watch) != 0)
+			pv_printf("xen: no watch on device/vbd: no hot-plug\n");
 	}
-	pv_free(ids);
 	return (attached);
 }

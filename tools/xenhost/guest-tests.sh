@@ -8,7 +8,9 @@
 #     sum against cksum(1) of the image, and on every stamp it wrote
 #     (pvkit-imgcheck);
 #  2. idle, its balloon follows xl mem-set down to 96 MiB and back, as
-#     xl list sees it.
+#     xl list sees it;
+#  3. still idle, xl block-attach gives it a disk, which it verifies and
+#     closes, and xl block-detach then takes it away.
 # It needs, from the host:
 #
 #   --file build/guest.elf:/root/guest.elf
@@ -84,6 +86,24 @@ mem_is 96
 xl mem-set pvkit 128m || fail "xl mem-set 128m"
 mem_is 128
 echo "XENTEST: the balloon followed xl mem-set to 96 MiB and back"
+
+# 3. Hot-plug.
+dd if=/dev/urandom of=/root/hot.img bs=1M count=8 status=none
+losetup /dev/loop1 /root/hot.img || fail "losetup (hot-plug)"
+xl block-attach pvkit 'format=raw, vdev=xvdc, access=rw, target=/dev/loop1' ||
+    fail "xl block-attach"
+i=0
+until grep -q '^idle: hot-plugged disk verified' "$log" 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -lt 300 ] || fail "the guest did not verify the hot-plugged disk"
+	grep -q 'pvkit guest: FAIL' "$log" && fail "the guest failed"
+	sleep 0.1
+done
+xl block-detach pvkit xvdc || fail "xl block-detach"
+xl block-list pvkit | grep -q 51744 && fail "xvdc is still attached"
+losetup -d /dev/loop1
+/root/pvkit-imgcheck /root/hot.img 1 || fail "the stamps in the hot-plugged image"
+echo "XENTEST: xl block-attach, verify, xl block-detach"
 xl destroy pvkit
 echo "XENTEST: PASS"
 exit 0

@@ -59,6 +59,7 @@ struct guest_disk {
 	struct virtio_pci	*gk_vp;		/* virtio-blk only */
 	struct vtblk_softc	*gk_sc;
 	struct xbd_softc	*gk_xbd;	/* blkfront only */
+	char			 gk_node[32];	/* blkfront: device/vbd/N */
 };
 
 #define	GUEST_MAX_DISKS	8
@@ -76,6 +77,16 @@ uint64_t	guest_first_io_ns(void);	/* since reset; 0: none yet */
 void		guest_disk_report(struct guest_disk *gk);
 /* On Xen: the PV services, then every vbd the toolstack gave. */
 unsigned	guest_attach_xen(void);
+/*
+ * Disks attached since boot (xl block-attach), each handed out once;
+ * NULL when there is none new.  The guest closes it when done, so that
+ * the toolstack can detach it.
+ */
+struct guest_disk *guest_hotplugged(void);
+void		guest_disk_close(struct guest_disk *gk);
+/* guest_verify.c: one disk's verify. */
+int		guest_verify_disk(struct guest_disk *gk, char *why,
+		    size_t whylen);
 
 /* Workloads in guest_selftest.c. */
 int	guest_selftest(char *why, size_t whylen);
