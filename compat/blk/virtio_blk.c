@@ -18,6 +18,7 @@
 #include <pv/console.h>
 #include <pv/libkern.h>
 #include <pv/mem.h>
+#include <pv/sync.h>
 #include <pv/sysctl.h>
 
 #include <pvvirtio/virtio_blk.h>
@@ -361,6 +362,58 @@ setup_queues(struct vtblk_softc *sc, struct vtblk_params *p)
 	return (0);
 }
 
+/*
+ * The device's serial (VIRTIO_BLK_T_GET_ID), asked on queue 0 and polled
+ * for: up to 20 bytes, kept when printable.  A device that does not
+ * answer within a second holds a buffer of ours, and is not used.
+ */
+static int
+get_id(struct vtblk_softc *sc)
+{
+	struct virtqueue *vq = sc->sc_vqi[0].vi_vq;
+	struct vtblk_dma *d = &sc->sc_dma[0];
+	struct vq_seg segs[3];
+	uint64_t end = pv_uptime_ns() + PV_NS_PER_SEC;
+	uint8_t *id;
+	uint32_t len;
+	unsigned i;
+	void *c;
+	int error;
+
+	if ((id = pv_page_alloc(PV_M_NOWAIT | PV_M_ZERO, NULL)) == NULL)
+		return (ENOMEM);
+	memset(d, 0, sizeof(*d));
+	d->d_hdr.type = htole32(VIRTIO_BLK_T_GET_ID);
+	d->d_status = VTBLK_S_UNSET;
+	segs[0] = (struct vq_seg){ pv_vtophys(&d->d_hdr), sizeof(d->d_hdr),
+	    false };
+	segs[1] = (struct vq_seg){ pv_vtophys(id), VIRTIO_BLK_ID_BYTES, true };
+	segs[2] = (struct vq_seg){ pv_vtophys(&d->d_status), 1, true };
+	if ((error = virtqueue_enqueue(vq, sc, segs, 3)) != 0)
+		goto out;
+	/* Published, and rung whatever the device said it wants. */
+	if (!virtqueue_kick(vq))
+		virtqueue_notify(vq);
+	while ((c = virtqueue_dequeue(vq, &len, &error)) == NULL &&
+	    error == 0 && pv_uptime_ns() < end)
+		pv_pause("vtblkid", PV_NS_PER_MS);
+	if (c == NULL) {
+		pv_log(PV_LOG_ERR, sc->sc_name, "GET_ID: %s", error != 0 ?
+		    "the device broke the queue" : "no answer in 1 s");
+		error = EIO;
+		goto out;
+	}
+	if (pv_load_acq(&d->d_status) == VIRTIO_BLK_S_OK) {
+		for (i = 0; i < VIRTIO_BLK_ID_BYTES && id[i] >= 0x20 &&
+		    id[i] < 0x7f; i++)
+			sc->sc_serial[i] = (char)id[i];
+		sc->sc_serial[i] = '\0';
+	}
+out:
+	pv_page_free(id);
+	return (error);
+}
+
 static void
 counters(struct vtblk_softc *sc)
 {
@@ -403,25 +456,30 @@ vtblk_attach(struct virtio_dev *vd, struct vtblk_softc **scp)
 	if ((error = pv_blk_create(&blk, &p.p_info, &p.p_lim, &vtblk_ops,
 	    sc)) != 0)
 		goto fail_dma;
+	virtio_driver_ok(vd);
+	/* Before the disk is published, so that the queue is ours alone. */
+	if ((error = get_id(sc)) != 0) {
+		pv_blk_destroy(blk);
+		goto fail_dma;
+	}
 	pv_store_rel(&sc->sc_blk, blk);
 	sc->sc_wce = p.p_wce;
 	sc->sc_info = p.p_info;
 	counters(sc);
 	vd->vd_config_arg = sc;
 	vd->vd_config_fn = vtblk_config_changed;
-	virtio_driver_ok(vd);
 	pv_callout_init(&sc->sc_wd, NULL);
 	pv_callout_reset(&sc->sc_wd, vtblk_stall_ms * PV_NS_PER_MS,
 	    vtblk_watchdog, sc);
 	pv_log(PV_LOG_INFO, sc->sc_name, "%ju sectors of %u bytes%s, %u "
-	    "queue(s) of %u, %u segments, features %#jx%s%s%s",
+	    "queue(s) of %u, %u segments, features %#jx%s%s%s, serial \"%s\"",
 	    (uintmax_t)p.p_info.di_sectors, p.p_info.di_sector_size,
 	    p.p_info.di_readonly ? " (read-only)" : "", sc->sc_nq,
 	    virtqueue_size(sc->sc_vqi[0].vi_vq), sc->sc_max_segs,
 	    (uintmax_t)vd->vd_features, sc->sc_wce ? ", write-back" : "",
 	    (p.p_info.di_features & PV_DISK_DISCARD) != 0 ? ", discard" : "",
 	    (p.p_info.di_features & PV_DISK_WRITE_ZEROES) != 0 ?
-	    ", write-zeroes" : "");
+	    ", write-zeroes" : "", sc->sc_serial);
 	*scp = sc;
 	return (0);
 fail_dma:
@@ -598,5 +656,6 @@ vtblk_info(struct vtblk_softc *sc, struct vtblk_info *vi)
 	vi->vi_intrs = sc->sc_intrs;
 	vi->vi_bounced = sc->sc_bounced;
 	vi->vi_stalls = sc->sc_stalls;
+	pv_strlcpy(vi->vi_serial, sc->sc_serial, sizeof(vi->vi_serial));
 	pv_blk_unlock(sc->sc_blk);
 }

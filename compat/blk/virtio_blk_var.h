@@ -67,6 +67,7 @@ struct vtblk_softc {
 	uint32_t		 sc_max_segs;	/* data descriptors */
 	uint32_t		 sc_size_max;	/* bytes per descriptor */
 	bool			 sc_wce;
+	char			 sc_serial[VIRTIO_BLK_ID_BYTES + 1];
 	bool			 sc_suspended;
 	uint16_t		 sc_qsize;	/* every queue's, as agreed */
 	struct pv_disk_info	 sc_info;	/* as attached */

@@ -53,6 +53,7 @@ struct vtblk_info {
 	uint64_t	vi_intrs;
 	uint64_t	vi_bounced;	/* requests through a bounce buffer */
 	uint64_t	vi_stalls;	/* lost notifications made good */
+	char		vi_serial[21];	/* GET_ID, printable; "" if none */
 };
 
 void	vtblk_info(struct vtblk_softc *sc, struct vtblk_info *vi);

@@ -35,6 +35,7 @@ enum misbehaviour {
 	NO_STATUS,		/* leaves the status untouched */
 	SHORT_READ,		/* used length one byte short */
 	IOERR,			/* an honest I/O error */
+	SILENT,			/* takes requests and never answers */
 };
 
 struct fakedev {
@@ -133,6 +134,8 @@ f_notify(void *t, uint16_t idx)
 	char *data;
 
 	(void)idx;
+	if (f->mode == SILENT)
+		return;
 	while (f->last_avail != le16toh(f->avail->idx)) {
 		head = le16toh(f->avail->ring[f->last_avail % f->qsize]);
 		f->last_avail++;
@@ -163,6 +166,8 @@ f_notify(void *t, uint16_t idx)
 			} else if (le32toh(h->type) == VIRTIO_BLK_T_OUT)
 				memcpy(f->disk + le64toh(h->sector) * 512, data,
 				    len);
+			else if (le32toh(h->type) == VIRTIO_BLK_T_GET_ID)
+				memcpy(data, "FAKE-SERIAL\0\x01", 14);
 		}
 		f->requests++;
 		switch (f->mode) {
@@ -293,10 +298,13 @@ ATF_TC_BODY(honest_device, tc)
 {
 	struct fakedev *f = fake_new();
 	struct vtblk_softc *sc;
+	struct vtblk_info vi;
 	int rerr;
 
 	ATF_REQUIRE_EQ(vtblk_attach(&f->vd, &sc), 0);
 	ATF_CHECK(f->status & VIRTIO_CONFIG_S_DRIVER_OK);
+	vtblk_info(sc, &vi);
+	ATF_CHECK_STREQ(vi.vi_serial, "FAKE-SERIAL");
 	ATF_CHECK_EQ(rw(f, vtblk_disk(sc), &rerr), 0);
 	ATF_CHECK_EQ(rerr, 0);
 	ATF_CHECK(f->requests >= 2);
@@ -364,8 +372,24 @@ ATF_TC_BODY(short_read_fails_disk, tc)
 	hostile(SHORT_READ, "completed with used length 16384");
 }
 
+/* A device that never hands back its first request is not used. */
+ATF_TC_WITHOUT_HEAD(silent_device_refused);
+ATF_TC_BODY(silent_device_refused, tc)
+{
+	struct fakedev *f = fake_new();
+	struct vtblk_softc *sc;
+
+	f->mode = SILENT;
+	ATF_CHECK_EQ(vtblk_attach(&f->vd, &sc), EIO);
+	ATF_CHECK(pvtest_msgbuf_has("GET_ID: no answer in 1 s"));
+	ATF_CHECK(f->status & VIRTIO_CONFIG_S_FAILED);
+	pv_free(f);
+	pvtest_fini();
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, silent_device_refused);
 	ATF_TP_ADD_TC(tp, config_checked);
 	ATF_TP_ADD_TC(tp, honest_device);
 	ATF_TP_ADD_TC(tp, io_error_is_per_bio);

@@ -44,6 +44,8 @@ verify_defaults_body()
 	vt_check_verify
 	atf_check -o match:'4 queue\(s\) of 1024, 126 segments, indirect on, event-idx on' \
 	    cat vt.err
+	# The device's GET_ID answer, as QEMU's export gives it.
+	atf_check -o match:'serial "vhost_user_blk"' cat vt.err
 	# Fewer doorbells than requests: suppression worked.
 	atf_check -o match:'kicks \(0\.[0-9]+ per request\)' cat vt.err
 }

@@ -54,8 +54,9 @@ guest_case modern "a modern device: the host checks what the guest wrote"
 modern_body()
 {
 	random_image disk.img 8
-	guest_boot 0 --disk disk.img,disable-legacy=on --machine q35 \
-	    --append "workload=verify"
+	guest_boot 0 --disk disk.img,disable-legacy=on,serial=PVKIT-SN-1 \
+	    --machine q35 --append "workload=verify"
+	atf_check -o match:'^vtbd0: .* serial "PVKIT-SN-1"' cat console.log
 	atf_check -o match:'^vtbd0: virtio-pci modern \(device 0x1042\)' \
 	    cat console.log
 	# q35 has an MCFG: config space goes through ECAM.
