@@ -1,8 +1,8 @@
 /*-
  * SPDX-License-Identifier: BSD-2-Clause
  *
- * PCI capability walking, shared by every platform on top of its config
- * access.
+ * PCI code shared by every platform on top of its config access: the
+ * command register's enables, and capability walking.
  *
  * The list lives in config space, which the device writes, so each call
  * checks the whole list before answering: a pointer into the header or
@@ -13,6 +13,7 @@
  * pointer cannot leave config space; a capability's body can, and its
  * reader checks that against the capability's own length.)
  */
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <linux/pci_regs.h>
@@ -64,4 +65,24 @@ pv_pci_find_cap(struct pv_pci_dev *dev, uint8_t id, unsigned after)
 		ptr = pv_pci_cfg_read(dev, from, 1) & ~3u;
 	}
 	return (found);
+}
+
+static void
+command_set(struct pv_pci_dev *dev, uint16_t bits)
+{
+	uint16_t cmd = (uint16_t)pv_pci_cfg_read(dev, PCI_COMMAND, 2);
+
+	pv_pci_cfg_write(dev, PCI_COMMAND, cmd | bits, 2);
+}
+
+void
+pv_pci_enable_busmaster(struct pv_pci_dev *dev)
+{
+	command_set(dev, PCI_COMMAND_MASTER);
+}
+
+void
+pv_pci_enable_decode(struct pv_pci_dev *dev, bool io)
+{
+	command_set(dev, io ? PCI_COMMAND_IO : PCI_COMMAND_MEMORY);
 }

@@ -336,7 +336,6 @@ pv_pci_map(struct pv_pci_dev *dev, int bar, uint64_t off, uint64_t len,
 {
 	struct pv_pci_bar pb;
 	struct pv_pci_res *res;
-	uint16_t cmd;
 	int error;
 
 	if ((error = pv_pci_bar_info(dev, bar, &pb)) != 0)
@@ -352,9 +351,7 @@ pv_pci_map(struct pv_pci_dev *dev, int bar, uint64_t off, uint64_t len,
 	res->pr_io = pb.pb_io;
 	res->pr_base = pb.pb_base + off;
 	res->pr_len = len;
-	cmd = (uint16_t)pv_pci_cfg_read(dev, PCI_COMMAND, 2);
-	cmd |= pb.pb_io ? PCI_COMMAND_IO : PCI_COMMAND_MEMORY;
-	pv_pci_cfg_write(dev, PCI_COMMAND, cmd, 2);
+	pv_pci_enable_decode(dev, pb.pb_io);
 	*resp = res;
 	return (0);
 }
@@ -365,13 +362,6 @@ pv_pci_unmap(struct pv_pci_res *res)
 	pv_free(res);
 }
 
-void
-pv_pci_enable_busmaster(struct pv_pci_dev *dev)
-{
-	uint16_t cmd = (uint16_t)pv_pci_cfg_read(dev, PCI_COMMAND, 2);
-
-	pv_pci_cfg_write(dev, PCI_COMMAND, cmd | PCI_COMMAND_MASTER, 2);
-}
 
 /* A register access outside the window is a driver bug. */
 static uint64_t

@@ -117,7 +117,6 @@ pv_pci_map(struct pv_pci_dev *dev, int bar, uint64_t off, uint64_t len,
 {
 	struct pv_pci_bar pb;
 	struct pv_pci_res *res;
-	uint16_t cmd;
 
 	if (pv_pci_bar_info(dev, bar, &pb) != 0)
 		return (ENOENT);
@@ -129,9 +128,7 @@ pv_pci_map(struct pv_pci_dev *dev, int bar, uint64_t off, uint64_t len,
 	res->fr_bar = bar;
 	res->fr_off = off;
 	res->fr_len = len;
-	cmd = (uint16_t)fakepci_get(dev, PCI_COMMAND, 2);
-	cmd |= pb.pb_io ? PCI_COMMAND_IO : PCI_COMMAND_MEMORY;
-	fakepci_put(dev, PCI_COMMAND, cmd, 2);
+	pv_pci_enable_decode(dev, pb.pb_io);
 	dev->fp_nmaps++;
 	*resp = res;
 	return (0);
@@ -144,12 +141,6 @@ pv_pci_unmap(struct pv_pci_res *res)
 	free(res);
 }
 
-void
-pv_pci_enable_busmaster(struct pv_pci_dev *dev)
-{
-	fakepci_put(dev, PCI_COMMAND, fakepci_get(dev, PCI_COMMAND, 2) |
-	    PCI_COMMAND_MASTER, 2);
-}
 
 /* The virtio model ------------------------------------------------------ */
 
