@@ -500,8 +500,6 @@ fail:
 void
 vtblk_detach(struct vtblk_softc *sc)
 {
-	uint32_t i;
-
 	sc->sc_vd->vd_config_fn = NULL;
 	pv_blk_lock(sc->sc_blk);
 	sc->sc_wd_stop = true;
@@ -519,10 +517,7 @@ vtblk_detach(struct vtblk_softc *sc)
 	virtio_reset(sc->sc_vd);
 	virtio_free_queues(sc->sc_vd);	/* nothing, if suspended */
 	pv_blk_destroy(sc->sc_blk);
-	for (i = 0; i < sc->sc_ncmds; i++)
-		if (sc->sc_slots[i].s_bounce != NULL)
-			pv_pages_free(sc->sc_slots[i].s_bounce,
-			    sc->sc_slots[i].s_bounce_pages);
+	vtblk_unbounce_all(sc);
 	free_dma(sc);
 	pv_free(sc);
 }
@@ -546,7 +541,7 @@ add_vq_stats(struct vtblk_softc *sc, struct vq_stats *st)
 int
 vtblk_suspend(struct vtblk_softc *sc, uint64_t drain_ns, unsigned *requeuedp)
 {
-	uint32_t busy, i;
+	uint32_t busy;
 
 	if (sc->sc_suspended)
 		return (EALREADY);
@@ -559,12 +554,7 @@ vtblk_suspend(struct vtblk_softc *sc, uint64_t drain_ns, unsigned *requeuedp)
 	virtio_free_queues(sc->sc_vd);
 	pv_blk_lock(sc->sc_blk);
 	pv_blk_requeue(sc->sc_blk);
-	for (i = 0; i < sc->sc_ncmds; i++)
-		if (sc->sc_slots[i].s_bounce != NULL) {
-			pv_pages_free(sc->sc_slots[i].s_bounce,
-			    sc->sc_slots[i].s_bounce_pages);
-			sc->sc_slots[i].s_bounce = NULL;
-		}
+	vtblk_unbounce_all(sc);
 	sc->sc_suspended = true;
 	pv_blk_unlock(sc->sc_blk);
 	if (requeuedp != NULL)

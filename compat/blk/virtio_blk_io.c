@@ -81,6 +81,16 @@ slot_unbounce(struct vtblk_slot *s)
 	s->s_bounce_pages = 0;
 }
 
+/* The device was stopped: no slot's bounce pages are its any more. */
+void
+vtblk_unbounce_all(struct vtblk_softc *sc)
+{
+	uint32_t i;
+
+	for (i = 0; i < sc->sc_ncmds; i++)
+		slot_unbounce(&sc->sc_slots[i]);
+}
+
 /* A queue with room for n descriptors, taking turns. */
 static int
 pick_queue(struct vtblk_softc *sc, unsigned ndesc)
@@ -193,13 +203,10 @@ vtblk_kick(void *arg)
 static void
 broken(struct vtblk_softc *sc, const char *why)
 {
-	uint32_t i;
-
 	pv_blk_fail(sc->sc_blk, why);
 	virtio_fail(sc->sc_vd, why);
 	virtio_reset(sc->sc_vd);
-	for (i = 0; i < sc->sc_ncmds; i++)
-		slot_unbounce(&sc->sc_slots[i]);
+	vtblk_unbounce_all(sc);
 }
 
 /* Check what the device said of one command, and end it. */

@@ -86,5 +86,6 @@ struct vtblk_softc {
 extern const struct pv_blk_ops vtblk_ops;
 void	vtblk_vq_intr(void *arg);
 void	vtblk_watchdog(void *arg);
+void	vtblk_unbounce_all(struct vtblk_softc *sc);
 
 #endif /* !_VIRTIO_BLK_VAR_H_ */
