@@ -27,6 +27,20 @@ fail()
 	exit 1
 }
 
+# log_wait PATTERN TENTHS WHY: until the guest's console matches, or fail
+# with WHY after TENTHS tenths of a second, or at once if the guest failed.
+log_wait()
+{
+	i=0
+	until grep -q "$1" "$log" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt "$2" ] || fail "$3"
+		grep -q 'pvkit guest: FAIL' "$log" 2>/dev/null &&
+		    fail "the guest failed"
+		sleep 0.1
+	done
+}
+
 dd if=/dev/urandom of=/root/disk.img bs=1M count=16 status=none
 want=$(cksum </root/disk.img | cut -d' ' -f1,2)
 losetup /dev/loop0 /root/disk.img || fail "losetup"
@@ -43,14 +57,8 @@ on_poweroff = "preserve"
 disk = [ 'format=raw, vdev=xvdb, access=rw, target=/dev/loop0' ]
 EOC
 xl create /root/pvkit.cfg || fail "xl create"
-i=0
-until grep -q 'pvkit guest: \(PASS\|FAIL\)' "$log" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -lt 600 ] || fail "no verdict from the guest in 60 s"
-	sleep 0.1
-done
+log_wait 'pvkit guest: PASS' 600 "no verdict from the guest in 60 s"
 sed 's/^/  guest: /' "$log"
-grep -q 'pvkit guest: PASS' "$log" || fail "the guest's verdict"
 got=$(sed -n 's/^verify: xvdb: initial cksum //p' "$log" | tr -d '\r')
 [ "$got" = "$want" ] || fail "the guest read cksum '$got', dom0 '$want'"
 echo "XENTEST: the guest read what dom0 wrote: cksum $got"
@@ -64,12 +72,7 @@ rm -f "$log"
 sed -e 's/^extra = .*/extra = "workload=idle kern.guest.idle_secs=30"/' \
     -e '/^disk = /d' /root/pvkit.cfg >/root/idle.cfg
 xl create /root/idle.cfg || fail "xl create (idle)"
-i=0
-until grep -q '^idle: up' "$log" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -lt 600 ] || fail "the idle guest did not come up"
-	sleep 0.1
-done
+log_wait '^idle: up' 600 "the idle guest did not come up"
 # mem_is MIB: xl list shows the domain at MIB within 10 s.
 mem_is()
 {
@@ -92,13 +95,8 @@ dd if=/dev/urandom of=/root/hot.img bs=1M count=8 status=none
 losetup /dev/loop1 /root/hot.img || fail "losetup (hot-plug)"
 xl block-attach pvkit 'format=raw, vdev=xvdc, access=rw, target=/dev/loop1' ||
     fail "xl block-attach"
-i=0
-until grep -q '^idle: hot-plugged disk verified' "$log" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -lt 300 ] || fail "the guest did not verify the hot-plugged disk"
-	grep -q 'pvkit guest: FAIL' "$log" && fail "the guest failed"
-	sleep 0.1
-done
+log_wait '^idle: hot-plugged disk verified' 300 \
+    "the guest did not verify the hot-plugged disk"
 xl block-detach pvkit xvdc || fail "xl block-detach"
 xl block-list pvkit | grep -q 51744 && fail "xvdc is still attached"
 losetup -d /dev/loop1

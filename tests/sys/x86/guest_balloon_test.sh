@@ -9,25 +9,11 @@
 
 MIB=1048576
 
-# QMP: the build's pvkit-qmp on the guest's socket.
-qmp_find()
-{
-	_q_d="$(atf_get_srcdir)"
-	for _q_i in 1 2 3 4 5 6; do
-		_q_d="$_q_d/.."
-		if [ -x "$_q_d/bin/pvkit-qmp" ]; then
-			QMP="$_q_d/bin/pvkit-qmp"
-			return
-		fi
-	done
-	atf_fail "no bin/pvkit-qmp above $(atf_get_srcdir)"
-}
-
 # Boot workload=idle for $1 seconds in the background, with a balloon
 # whose extra options are $2, and wait until the guest is up.
 idle_boot()
 {
-	qmp_find
+	QMP=$(bin_tool pvkit-qmp)
 	guest_start --mem 256 --append "workload=idle kern.guest.idle_secs=$1" \
 	    --device "virtio-balloon-pci$2" --qmp qmp.sock
 	VM=$GUEST_PID

@@ -10,20 +10,6 @@
 
 . "$(atf_get_srcdir)/guest.subr"
 
-# The path of the build's bin/NAME.
-bin_tool()
-{
-	_bt_d="$(atf_get_srcdir)"
-	for _bt_i in 1 2 3 4 5 6; do
-		_bt_d="$_bt_d/.."
-		if [ -x "$_bt_d/bin/$1" ]; then
-			echo "$_bt_d/bin/$1"
-			return
-		fi
-	done
-	atf_fail "no bin/$1 above $(atf_get_srcdir)"
-}
-
 imgcheck()
 {
 	atf_check -o ignore "$(bin_tool pvkit-imgcheck)" "$@"
