@@ -1,7 +1,10 @@
 # pvkit: one entry point.  GNU make, non-recursive.
 #
-#   make                build everything hosted
+#   make                build everything: hosted tree, tools, tests, guest
+#                       (installs the Debian packages it lacks, and says so)
+#   make run            boot the reference guest and print a report
 #   make test           run the kyua suite (SANITIZE=1: under ASan/UBSan)
+#   make V=1 ...        print whole commands, not one line a step
 #   make fuzz           fuzz xenstored's parser and the used ring (FUZZ_RUNS,
 #                       default 1000000 each)
 #   make clean
@@ -17,6 +20,16 @@ SANFLAGS =
 endif
 
 CC	?= cc
+
+# Quiet by default, one short line a step; V=1 prints whole commands.
+V	?= 0
+ifeq ($(V),1)
+Q	=
+msg	= @true
+else
+Q	= @
+msg	= @printf '  %-7s %s\n' $(1) $(patsubst $(O)/%,%,$(patsubst $(O)/obj/%,%,$(2)))
+endif
 WARNS	= -std=c11 -Wall -Wextra -Werror
 CFLAGS	?= -O2 -g
 CPPFLAGS += -D_GNU_SOURCE -D__XEN_INTERFACE_VERSION__=0x00040e00 \
@@ -41,17 +54,30 @@ LIBSYS_OBJS	:= $(patsubst %.c,$(O)/obj/%.o,$(KERN_SRCS) $(HOSTED_SRCS))
 LIBPV		:= $(O)/lib/libpv.a
 LIBPV_OBJS	:= $(patsubst %.c,$(O)/obj/%.o,$(XEN_SRCS) $(COMPAT_SRCS))
 
-$(LIBSYS): $(LIBSYS_OBJS)
+# An archive is made anew, so that it never keeps a deleted object.
+define archive
 	@mkdir -p $(@D)
-	$(AR) rcs $@ $^
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+endef
+
+# Link $^ into $@ with the libraries in $(1).
+define link
+	@mkdir -p $(@D)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(1)
+endef
+
+$(LIBSYS): $(LIBSYS_OBJS)
+	$(archive)
 
 $(LIBPV): $(LIBPV_OBJS)
-	@mkdir -p $(@D)
-	$(AR) rcs $@ $^
+	$(archive)
 
 $(O)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 # Tools ------------------------------------------------------------------
 XENSIM_SRCS	:= $(wildcard tools/xensim/*.c)
@@ -59,15 +85,13 @@ XENSIM_OBJS	:= $(patsubst %.c,$(O)/obj/%.o,$(filter-out %/xensim-ctl.c,$(XENSIM_
 BINS		:= $(O)/bin/xensim $(O)/bin/xensim-ctl
 
 $(O)/bin/xensim: $(XENSIM_OBJS) $(LIBSYS)
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_HOSTED)
+	$(call link,$(LDLIBS_HOSTED))
 
 XBDTOOL_OBJS	:= $(patsubst %.c,$(O)/obj/%.o,$(wildcard tools/xbdtool/*.c))
 BINS		+= $(O)/bin/xbdtool
 
 $(O)/bin/xbdtool: $(XBDTOOL_OBJS) $(LIBPV) $(LIBSYS)
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_HOSTED)
+	$(call link,$(LDLIBS_HOSTED))
 
 # The host's check of what the guest's verify wrote: the guest's own
 # stamp code, built for the host.
@@ -77,19 +101,16 @@ $(O)/obj/tools/vm/pvkit-imgcheck.o $(O)/obj/sys/x86/guest_stamp.o: \
 
 $(O)/bin/pvkit-imgcheck: $(O)/obj/tools/vm/pvkit-imgcheck.o \
 	$(O)/obj/sys/x86/guest_stamp.o
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $^
+	$(call link,)
 
 # QMP from shell scripts and tests, without Python.
 BINS		+= $(O)/bin/pvkit-qmp
 $(O)/bin/pvkit-qmp: $(O)/obj/tools/vm/pvkit-qmp.o
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $^
+	$(call link,)
 
 # The toolstack command speaks xenstore through the real libxenstore.
 $(O)/bin/xensim-ctl: $(O)/obj/tools/xensim/xensim-ctl.o $(LIBPV) $(LIBSYS)
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ -lxenstore $(LDLIBS_HOSTED)
+	$(call link,-lxenstore $(LDLIBS_HOSTED))
 
 # Tests ------------------------------------------------------------------
 # tests/a/b/x_test.c -> $(O)/tests/a/b/x_test, linked with the hosted
@@ -106,25 +127,27 @@ TEST_PROGS	:= $(patsubst tests/%.c,$(O)/tests/%,$(TEST_C_SRCS)) \
 		   $(patsubst tests/%,$(O)/tests/%,$(TEST_KYUAFILES))
 
 $(O)/tests/%_test: $(O)/obj/tests/%_test.o $(TESTLIB_OBJS) $(LIBPV) $(LIBSYS)
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ -latf-c $(LDLIBS_HOSTED) $(TEST_LDLIBS)
+	$(call link,-latf-c $(LDLIBS_HOSTED) $(TEST_LDLIBS))
 
 # Programs the shell tests drive: hosted kernels, without ATF.
 $(O)/tests/%_helper: $(O)/obj/tests/%_helper.o $(LIBPV) $(LIBSYS)
+	$(call link,$(LDLIBS_HOSTED))
+
+# Scripts and Kyuafiles are copied beside the test programs.
+define install_file
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_HOSTED)
+	$(call msg,INSTALL,$(patsubst $(O)/%,%,$@))
+	$(Q)install -m $(1) $< $@
+endef
 
 $(O)/tests/%_test: tests/%_test.sh
-	@mkdir -p $(@D)
-	install -m 755 $< $@
+	$(call install_file,755)
 
 $(O)/tests/Kyuafile: tests/Kyuafile
-	@mkdir -p $(@D)
-	cp $< $@
+	$(call install_file,644)
 
 $(O)/tests/%/Kyuafile: tests/%/Kyuafile
-	@mkdir -p $(@D)
-	cp $< $@
+	$(call install_file,644)
 
 $(O)/obj/tests/%.o: CPPFLAGS += -Itests
 
@@ -133,8 +156,7 @@ TEST_SUBRS	:= $(shell find tests -name '*.subr' | sort)
 TEST_PROGS	+= $(patsubst tests/%,$(O)/tests/%,$(TEST_SUBRS))
 
 $(O)/tests/%.subr: tests/%.subr
-	@mkdir -p $(@D)
-	cp $< $@
+	$(call install_file,644)
 
 # The one test of the real libxenstore client links it.
 $(O)/tests/tools/xensim/libxenstore_test: LDLIBS_HOSTED += -lxenstore
@@ -160,20 +182,26 @@ FUZZ_CFLAGS	:= -fsanitize=fuzzer,address,undefined \
 
 .PHONY: fuzz
 
-$(FUZZ_O)/xs_fuzz: $(FUZZ_SRCS) $(wildcard tools/xensim/*.h)
+# Each fuzzer is one compile of all its sources; -MMD records every header
+# they read, so that a change to any of them rebuilds it.
+$(FUZZ_O)/xs_fuzz: $(FUZZ_SRCS)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(CPPFLAGS) -Itools/xensim $(WARNS) $(FUZZ_CFLAGS) \
-	    -o $@ $(FUZZ_SRCS)
+	$(call msg,FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) -Itools/xensim $(WARNS) $(FUZZ_CFLAGS) \
+	    -MMD -MP -MF $@.d -o $@ $(FUZZ_SRCS)
 
 # libFuzzer on the virtqueue's used-ring processing: a device writing
 # anything into the used ring.  Seeds start empty.
 VQ_FUZZ_SRCS	:= compat/virtio/fuzz/vq_fuzz.c compat/virtio/virtqueue.c \
 		   $(filter-out %/kern_pci.c,$(KERN_SRCS)) $(HOSTED_SRCS)
 
-$(FUZZ_O)/vq_fuzz: $(VQ_FUZZ_SRCS) $(wildcard compat/include/*/*.h)
+$(FUZZ_O)/vq_fuzz: $(VQ_FUZZ_SRCS)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(CPPFLAGS) $(WARNS) $(FUZZ_CFLAGS) -o $@ $(VQ_FUZZ_SRCS) \
-	    -lpthread
+	$(call msg,FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(WARNS) $(FUZZ_CFLAGS) -MMD -MP -MF $@.d \
+	    -o $@ $(VQ_FUZZ_SRCS) -lpthread
+
+-include $(wildcard $(FUZZ_O)/*.d)
 
 # One target: FUZZ_RUNS executions, its log and new inputs in build/fuzz.
 define run_fuzzer
@@ -199,8 +227,10 @@ fuzz:
 
 # Benchmarks: printed figures, never asserted.
 $(O)/bin/membw: $(O)/obj/tools/bench/membw.o
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $^
+	$(call link,)
+
+# The reference guest kernel, its program and make run / make boot.
+include sys/x86/guest.mk
 
 .PHONY: xenhost xentest
 xenhost:
@@ -208,7 +238,10 @@ xenhost:
 
 # The guest on real Xen 4.17 (inside QEMU TCG): blkfront against Linux
 # blkback.  Not part of make test: it builds a 150 MB dom0 first.
-xentest: xenhost $(GUEST_ELF) $(O)/bin/pvkit-imgcheck
+xentest:
+	@tools/deps.sh run
+	@$(MAKE) --no-print-directory xenhost $(GUEST_ELF) \
+	    $(O)/bin/pvkit-imgcheck
 	@tools/xenhost/run.sh --out $(O)/xenhost \
 	    --file $(GUEST_ELF):/root/guest.elf \
 	    --file $(O)/bin/pvkit-imgcheck:/root/pvkit-imgcheck \
@@ -217,22 +250,28 @@ xentest: xenhost $(GUEST_ELF) $(O)/bin/pvkit-imgcheck
 .PHONY: bench
 bench:
 	@tools/deps.sh bench
-	@$(MAKE) --no-print-directory all $(O)/bin/membw
+	@$(MAKE) --no-print-directory build $(O)/bin/membw
 	@tools/bench/blkfront_bench.sh $(O)
 	@tools/bench/vtblk_bench.sh $(O)
 	@tools/bench/guest_bench.sh $(O)
 
-# The reference guest kernel (sys/x86), when present.
--include sys/x86/guest.mk
-
 # Targets ----------------------------------------------------------------
-all: $(LIBSYS) $(LIBPV) $(BINS) $(TEST_PROGS)
+BUILD_TARGETS	+= $(LIBSYS) $(LIBPV) $(BINS) $(TEST_PROGS)
+
+# make: first the packages the build needs (installed, or named with the
+# command that installs them), then everything that builds.
+.PHONY: build
+all:
+	@tools/deps.sh build
+	@$(MAKE) --no-print-directory build
+
+build: $(BUILD_TARGETS)
 
 deps:
 	@tools/deps.sh test
 
 test: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory build
 	@tools/kyua-run.sh $(O)/tests
 
 clean:

@@ -1,18 +1,21 @@
 #!/bin/sh
 # Install the Debian packages a pvkit target needs, and only those that are
-# missing.  Usage: tools/deps.sh test|run|fuzz|bench
+# missing.  Usage: tools/deps.sh build|test|run|fuzz|bench|xenhost
 set -eu
 
+build="gcc make libc6-dev linux-libc-dev libxen-dev libatf-dev"
 case "${1:-test}" in
-test)	want="gcc make libc6-dev kyua atf-sh libatf-dev libxen-dev xenstore-utils
-	    linux-libc-dev qemu-system-common qemu-system-x86" ;;
+build)	want="$build" ;;
+test)	want="$build kyua atf-sh xenstore-utils qemu-system-common
+	    qemu-system-x86" ;;
 run)	want="gcc make libc6-dev linux-libc-dev libxen-dev qemu-system-x86" ;;
 fuzz)	want="gcc make libc6-dev libxen-dev clang libclang-rt-14-dev" ;;
 bench)	want="gcc make libc6-dev kyua libxen-dev xenstore-utils valgrind
 	    qemu-system-common fio qemu-system-x86 linux-image-amd64
 	    busybox-static cpio kmod" ;;
-xenhost) want="qemu-system-x86 debootstrap busybox-static cpio xz-utils" ;;
-*)	echo "deps.sh: unknown set '$1' (expected test, run, fuzz or bench)" >&2
+xenhost) want="qemu-system-x86 debootstrap busybox-static cpio xz-utils kmod" ;;
+*)	echo "deps.sh: unknown set '$1' (expected build, test, run, fuzz," \
+	    "bench or xenhost)" >&2
 	exit 2 ;;
 esac
 

@@ -42,35 +42,41 @@ GUEST_DRV_LIB	:= $(GUEST_O)/lib/libpvdrv.a
 .PHONY: guest run boot
 
 guest: $(GUEST_ELF)
-all: $(GUEST_ELF)
+BUILD_TARGETS	+= $(GUEST_ELF)
 
 $(GUEST_O)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(GUEST_CC) $(GUEST_CPPFLAGS) $(GUEST_CFLAGS) -c -o $@ $<
+	$(call msg,CC,guest/$(patsubst $(GUEST_O)/obj/%,%,$@))
+	$(Q)$(GUEST_CC) $(GUEST_CPPFLAGS) $(GUEST_CFLAGS) -c -o $@ $<
 
 $(GUEST_O)/obj/%.o: %.S
 	@mkdir -p $(@D)
-	$(GUEST_CC) $(GUEST_CPPFLAGS) -MMD -MP -c -o $@ $<
+	$(call msg,AS,guest/$(patsubst $(GUEST_O)/obj/%,%,$@))
+	$(Q)$(GUEST_CC) $(GUEST_CPPFLAGS) -MMD -MP -c -o $@ $<
 
 $(GUEST_DRV_LIB): $(GUEST_DRV_OBJS)
-	@mkdir -p $(@D)
-	rm -f $@
-	$(AR) rcs $@ $^
+	$(archive)
 
 $(GUEST_ELF): $(GUEST_MD_OBJS) $(GUEST_DRV_LIB) sys/x86/guest.ld
-	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $(GUEST_MD_OBJS) $(GUEST_DRV_LIB)
+	$(call msg,LD,$@)
+	$(Q)$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $(GUEST_MD_OBJS) $(GUEST_DRV_LIB)
 
 APPEND		?= workload=selftest
 VMFLAGS		?=
 
 # make run: the report run (tools/vm/pvkit-run).  make boot: one boot with
 # your own command line and launcher options.
+# Every program tools/vm/pvkit-run runs is built first.
+RUN_TOOLS	:= $(GUEST_ELF) $(O)/bin/pvkit-imgcheck $(O)/bin/pvkit-qmp
+
 run:
 	@tools/deps.sh run
-	@$(MAKE) --no-print-directory $(GUEST_ELF) $(O)/bin/pvkit-imgcheck
+	@$(MAKE) --no-print-directory $(RUN_TOOLS)
 	@tools/vm/pvkit-run $(O)
 
-boot: $(GUEST_ELF)
+boot:
+	@tools/deps.sh run
+	@$(MAKE) --no-print-directory $(GUEST_ELF)
 	tools/vm/pvkit-vm --kernel $(GUEST_ELF) --append "$(APPEND)" $(VMFLAGS)
 
 -include $(shell find $(GUEST_O)/obj -name '*.d' 2>/dev/null)
