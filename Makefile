@@ -47,12 +47,17 @@ KERN_SRCS	:= $(wildcard sys/kern/*.c)
 HOSTED_SRCS	:= $(wildcard sys/hosted/*.c)
 XEN_SRCS	:= $(wildcard xen/*.c xen/xenbus/*.c xen/blkfront/*.c \
 		   xen/balloon/*.c)
-COMPAT_SRCS	:= $(wildcard compat/*/*.c)
+COMPAT_SRCS	:= $(wildcard compat/virtio/*.c compat/pci/*.c compat/blk/*.c \
+		   compat/balloon/*.c)
+# Transports only a process has: vhost-user shares memfd RAM with a
+# back-end process.  Never linked into a guest kernel.
+HOSTED_TRANSPORT_SRCS := $(wildcard compat/vhost/*.c)
 LIBSYS		:= $(O)/lib/libpvsys.a
 LIBSYS_OBJS	:= $(patsubst %.c,$(O)/obj/%.o,$(KERN_SRCS) $(HOSTED_SRCS))
 # The drivers: the same objects serve every platform.
 LIBPV		:= $(O)/lib/libpv.a
-LIBPV_OBJS	:= $(patsubst %.c,$(O)/obj/%.o,$(XEN_SRCS) $(COMPAT_SRCS))
+LIBPV_OBJS	:= $(patsubst %.c,$(O)/obj/%.o,$(XEN_SRCS) $(COMPAT_SRCS) \
+		   $(HOSTED_TRANSPORT_SRCS))
 
 # An archive is made anew, so that it never keeps a deleted object.
 define archive
@@ -96,11 +101,10 @@ $(O)/bin/xbdtool: $(XBDTOOL_OBJS) $(LIBPV) $(LIBSYS)
 # The host's check of what the guest's verify wrote: the guest's own
 # stamp code, built for the host.
 BINS		+= $(O)/bin/pvkit-imgcheck
-$(O)/obj/tools/vm/pvkit-imgcheck.o $(O)/obj/sys/x86/guest_stamp.o: \
-	CPPFLAGS += -Isys/x86/include
+$(O)/obj/tools/vm/pvkit-imgcheck.o: CPPFLAGS += -Isys/guest
 
 $(O)/bin/pvkit-imgcheck: $(O)/obj/tools/vm/pvkit-imgcheck.o \
-	$(O)/obj/sys/x86/guest_stamp.o
+	$(O)/obj/sys/guest/wl_stamp.o
 	$(call link,)
 
 # QMP from shell scripts and tests, without Python.
@@ -230,7 +234,7 @@ $(O)/bin/membw: $(O)/obj/tools/bench/membw.o
 	$(call link,)
 
 # The reference guest kernel, its program and make run / make boot.
-include sys/x86/guest.mk
+include sys/guest/guest.mk
 
 .PHONY: xenhost xentest
 xenhost:

@@ -21,7 +21,7 @@
 #include <linux/virtio_config.h>
 
 #include <pv/console.h>
-#include <pv/hosted.h>
+#include <hosted/hosted.h>
 #include <pv/intr.h>
 #include <pv/libkern.h>
 #include <pv/mem.h>

@@ -5,9 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <pv/hosted.h>
+#include <hosted/hosted.h>
 
-#include "hosted/hosted.h"
+#include "hosted_var.h"
 #include "kern/md.h"
 
 static bool	cons_quiet;

@@ -13,9 +13,9 @@
 #include <stdint.h>
 #include <unistd.h>
 
-#include <pv/hosted.h>
+#include <hosted/hosted.h>
 
-#include "hosted/hosted.h"
+#include "hosted_var.h"
 
 #define	INTR_FD_MAX	4096
 

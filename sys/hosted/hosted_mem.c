@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include <pv/hosted.h>
-#include <pv/xensim_proto.h>
+#include <hosted/hosted.h>
+#include <hosted/xensim_proto.h>
 
-#include "hosted/hosted.h"
+#include "hosted_var.h"
 #include "kern/md.h"
 
 static int	 mem_fd = -1;

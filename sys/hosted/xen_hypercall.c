@@ -25,9 +25,9 @@
 #include <xen/hvm/params.h>
 #include <xen/memory.h>
 
-#include <pv/hosted.h>
-#include <pv/xen_hosted.h>
-#include <pv/xensim_proto.h>
+#include <hosted/hosted.h>
+#include <hosted/xen.h>
+#include <hosted/xensim_proto.h>
 #include <xenpv/hypervisor.h>
 
 static pthread_mutex_t	 hc_lock = PTHREAD_MUTEX_INITIALIZER;

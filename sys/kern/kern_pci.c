@@ -21,6 +21,8 @@
 #include <pv/console.h>
 #include <pv/pci.h>
 
+#include "kern/md.h"
+
 /* Capabilities sit on dword boundaries between the header and 0x100. */
 #define	CAP_FIRST	0x40
 #define	CAP_END		0x100

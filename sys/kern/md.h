@@ -8,6 +8,7 @@
 #ifndef _KERN_MD_H_
 #define _KERN_MD_H_
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <pv/mem.h>
@@ -35,6 +36,10 @@ void	 pv_malloc_stats(struct pv_memstats *ms);
  */
 struct pv_intr;
 void	 pv_intr_set_done(struct pv_intr *ih, void (*fn)(void *), void *arg);
+
+/* For a platform's pv_pci_map: decode the BAR's kind (kern_pci.c). */
+struct pv_pci_dev;
+void	 pv_pci_enable_decode(struct pv_pci_dev *dev, bool io);
 
 /*
  * Bring the shared services up once the platform's primitives work, and

@@ -1,7 +1,7 @@
 /*-
  * SPDX-License-Identifier: BSD-2-Clause
  *
- * From the PVH entry to guest_main: check what the loader handed over,
+ * From the PVH entry to the program's main: check what the loader handed over,
  * copy it out of the loader's memory, then bring the machine up in
  * dependency order (traps first so that any fault is reported).
  */
@@ -11,16 +11,16 @@
 #include <xen/arch-x86/hvm/start_info.h>
 
 #include <pv/console.h>
+#include <pv/machine.h>
 #include <pv/panic.h>
 
 #include "kern/md.h"
 #include "x86/cpufunc.h"
-#include "x86/guest_exit.h"
+#include "x86/exit.h"
 #include "x86_var.h"
 #include "x86_xen.h"
 
 void	x86_boot(uint32_t start_info_pa) __attribute__((noreturn));
-void	guest_main(void) __attribute__((noreturn));
 
 uint64_t	boot_tsc_main;		/* TSC on entering x86_boot */
 char		boot_tunables[CMDLINE_MAX];
@@ -31,7 +31,7 @@ boot_fail(const char *why)
 	uart_puts("pvkit guest: FAIL ");
 	uart_puts(why);
 	uart_puts("\n");
-	x86_exit(GUEST_EXIT_FAIL);
+	x86_exit(X86_EXIT_FAIL);
 }
 
 static void
@@ -106,5 +106,8 @@ x86_boot(uint32_t start_info_pa)
 	intr_enable();
 	sched_idle_enable();
 	pci_init();
-	guest_main();
+	/* Xen's shared_info: the event channels a program binds need it. */
+	if (xen_present() && (error = xen_shared_info_init()) != 0)
+		pv_printf("xen: no shared_info page (error %d)\n", error);
+	pv_program_main();
 }

@@ -14,7 +14,7 @@
 
 #include "kern/md.h"
 #include "x86/cpufunc.h"
-#include "x86/guest_exit.h"
+#include "x86/exit.h"
 #include "x86_var.h"
 #include "x86_xen.h"
 
@@ -100,9 +100,9 @@ x86_exit(uint32_t code)
 	/* Xen has no isa-debug-exit: a PASS powers off, anything else is a
 	 * crash, which "xl list" and on_crash show. */
 	if (xen_present())
-		xen_shutdown(code == GUEST_EXIT_PASS ? SHUTDOWN_poweroff :
+		xen_shutdown(code == X86_EXIT_PASS ? SHUTDOWN_poweroff :
 		    SHUTDOWN_crash);
-	outl(GUEST_EXIT_PORT, code);
+	outl(X86_EXIT_PORT, code);
 	for (;;)
 		__asm__ volatile("hlt");
 }
@@ -115,5 +115,5 @@ md_halt(void)
 		uart_halting = true;
 		uart_puts("pvkit guest: FAIL panic\n");
 	}
-	x86_exit(GUEST_EXIT_PANIC);
+	x86_exit(X86_EXIT_PANIC);
 }

@@ -19,6 +19,7 @@
 #include <pv/pci.h>
 #include <pv/queue.h>
 
+#include "kern/md.h"
 #include "x86/cpufunc.h"
 #include "x86_pci.h"
 #include "x86_var.h"

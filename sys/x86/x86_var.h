@@ -122,4 +122,9 @@ void	cmdline_tunables(char *buf, size_t len);
 void	pci_init(void);
 void	pci_print(void);
 
+/* The platform's checks (pv_machine_check): x86_selftest.c, x86_pciirq.c. */
+int	x86_selftest(char *why, size_t whylen);
+int	x86_fault(char *why, size_t whylen);
+int	x86_pciirq(char *why, size_t whylen);
+
 #endif /* !_X86_X86_VAR_H_ */

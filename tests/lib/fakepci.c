@@ -20,6 +20,8 @@
 #include <pv/intr.h>
 #include <pv/pci.h>
 
+#include "kern/md.h"
+
 #include "lib/fakepci.h"
 
 struct pv_pci_res {

@@ -7,7 +7,7 @@
 #include <atf-c.h>
 
 #include <pv/console.h>
-#include <pv/hosted.h>
+#include <hosted/hosted.h>
 #include <pv/mem.h>
 #include <pv/sync.h>
 #include <pv/time.h>

@@ -20,7 +20,7 @@
 
 #include <pv/libkern.h>
 #include <pv/time.h>
-#include <pv/xen_hosted.h>
+#include <hosted/xen.h>
 #include <xenpv/evtchn.h>
 #include <xenpv/vdev.h>
 #include <xenpv/xenbus.h>

@@ -5,7 +5,7 @@
 
 #include <atf-c.h>
 
-#include <pv/xen_hosted.h>
+#include <hosted/xen.h>
 #include <xenpv/evtchn.h>
 #include <xenpv/gnttab.h>
 #include <xenpv/xenbus.h>

@@ -15,7 +15,7 @@
 #include <atf-c.h>
 
 #include <pv/sync.h>
-#include <pv/xen_hosted.h>
+#include <hosted/xen.h>
 #include <xenpv/evtchn.h>
 
 #include "lib/pvtest.h"

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "x86/guest_stamp.h"
+#include "wl_stamp.h"
 
 int
 main(int argc, char **argv)

@@ -37,14 +37,14 @@
 
 #include <pv/blk.h>
 #include <pv/console.h>
-#include <pv/hosted.h>
+#include <hosted/hosted.h>
 #include <pv/libkern.h>
 #include <pv/mem.h>
 #include <pv/sync.h>
 #include <pv/sysctl.h>
 #include <pv/thread.h>
 #include <pv/time.h>
-#include <pv/xen_hosted.h>
+#include <hosted/xen.h>
 #include <xenpv/blkfront.h>
 #include <xenpv/evtchn.h>
 #include <xenpv/gnttab.h>

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <pv/xensim_proto.h>
+#include <hosted/xensim_proto.h>
 
 #include "domain.h"
 #include "evloop.h"

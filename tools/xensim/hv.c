@@ -20,7 +20,7 @@
 
 #include <xen/hvm/hvm_op.h>
 
-#include <pv/xensim_proto.h>
+#include <hosted/xensim_proto.h>
 
 #include "domain.h"
 #include "evloop.h"

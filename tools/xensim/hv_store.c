@@ -15,7 +15,7 @@
 
 #include <xen/io/xs_wire.h>
 
-#include <pv/xensim_proto.h>
+#include <hosted/xensim_proto.h>
 
 #include "domain.h"
 #include "xensim.h"

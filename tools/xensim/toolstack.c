@@ -16,7 +16,7 @@
 #include <xen/io/xs_wire.h>
 
 #include <pv/libkern.h>
-#include <pv/xensim_proto.h>
+#include <hosted/xensim_proto.h>
 
 #include "blkback.h"
 #include "domain.h"

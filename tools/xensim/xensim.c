@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <pv/xensim_proto.h>
+#include <hosted/xensim_proto.h>
 
 #include "blkback.h"
 #include "domain.h"

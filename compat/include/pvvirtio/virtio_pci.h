@@ -23,6 +23,7 @@
 #define _PVVIRTIO_VIRTIO_PCI_H_
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct pv_pci_dev;
@@ -50,6 +51,24 @@ void	virtio_pci_detach(struct virtio_pci *vp);
 struct virtio_dev *virtio_pci_dev(struct virtio_pci *vp);
 /* The virtio device type (VIRTIO_ID_BLOCK, VIRTIO_ID_BALLOON, ...). */
 uint16_t virtio_pci_type(const struct virtio_pci *vp);
+
+/*
+ * A driver for one virtio device type.  attach drives the device over
+ * the transport it is given and returns 0, or an errno after undoing
+ * what it did; the bus then detaches the transport.
+ */
+struct virtio_pci_driver {
+	const char	*vpd_name;
+	uint16_t	 vpd_type;		/* VIRTIO_ID_* */
+	int		(*vpd_attach)(struct virtio_pci *vp, void *arg);
+};
+
+/*
+ * Attach every virtio function on the PCI bus whose type has a driver in
+ * drivers[]; arg goes to each attach.  Returns how many attached.
+ */
+unsigned virtio_pci_probe(const struct virtio_pci_driver *drivers,
+	    size_t ndrivers, void *arg);
 
 enum virtio_pci_intr {
 	VIRTIO_PCI_INTR_NONE,		/* no queues allocated yet */

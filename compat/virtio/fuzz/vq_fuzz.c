@@ -15,7 +15,7 @@
 
 #include <linux/virtio_ring.h>
 
-#include <pv/hosted.h>
+#include <hosted/hosted.h>
 #include <pv/mem.h>
 #include <pvvirtio/virtqueue.h>
 

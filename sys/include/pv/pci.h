@@ -57,8 +57,6 @@ void	 pv_bus_write_4(struct pv_pci_res *res, uint64_t off, uint32_t v);
 
 /* Turn on bus mastering, so the device may reach memory (shared code). */
 void	 pv_pci_enable_busmaster(struct pv_pci_dev *dev);
-/* For a platform's pv_pci_map: decode the BAR's kind (shared code). */
-void	 pv_pci_enable_decode(struct pv_pci_dev *dev, bool io);
 
 /*
  * Capabilities (shared code, sys/kern/kern_pci.c).  Offset of the first

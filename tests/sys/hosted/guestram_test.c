@@ -12,7 +12,7 @@
 
 #include <atf-c.h>
 
-#include <pv/hosted.h>
+#include <hosted/hosted.h>
 #include <pv/mem.h>
 
 #include "lib/pvtest.h"

@@ -10,7 +10,7 @@
 
 #include <atf-c.h>
 
-#include <pv/hosted.h>
+#include <hosted/hosted.h>
 #include <pv/intr.h>
 #include <pv/sync.h>
 #include <pv/time.h>

@@ -10,10 +10,10 @@
 
 #include <atf-c.h>
 
-#include <pv/hosted.h>
+#include <hosted/hosted.h>
 #include <pv/mem.h>
 #include <pv/time.h>
-#include <pv/xensim_proto.h>
+#include <hosted/xensim_proto.h>
 
 #include "lib/pvtest.h"
 

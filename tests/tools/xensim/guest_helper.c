@@ -12,8 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <pv/hosted.h>
-#include <pv/xen_hosted.h>
+#include <hosted/hosted.h>
+#include <hosted/xen.h>
 
 int
 main(int argc, char **argv)

@@ -79,6 +79,19 @@ int	xenbus_switch_state(const char *dir, enum xenbus_state state);
 enum xenbus_state xenbus_read_state(const char *dir);
 const char *xenbus_strstate(enum xenbus_state state);
 
+/*
+ * Frontend enumeration: attach(node, arg) for every device/TYPE/ID there
+ * is now (node is "device/TYPE/ID"), on the calling thread; then, once
+ * xenbus_probe_hotplug is called, for each new one the toolstack adds,
+ * from a task queue.  attach may wait for its backend; a node is handed
+ * over once it attached.  For the life of the kernel.
+ */
+struct xenbus_probe;
+typedef int xenbus_attach_fn(const char *node, void *arg);
+int	xenbus_probe_frontends(const char *type, xenbus_attach_fn *attach,
+	    void *arg, struct xenbus_probe **xpp, unsigned *attachedp);
+int	xenbus_probe_hotplug(struct xenbus_probe *xp);
+
 /* This domain's id, read once at init from xenstore's "domid". */
 domid_t	xenbus_domid(void);
 

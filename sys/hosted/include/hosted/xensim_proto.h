@@ -18,8 +18,8 @@
  *                                       console ring,
  *                                       like HVM's special pages
  */
-#ifndef _PV_XENSIM_PROTO_H_
-#define _PV_XENSIM_PROTO_H_
+#ifndef _HOSTED_XENSIM_PROTO_H_
+#define _HOSTED_XENSIM_PROTO_H_
 
 #include <stdint.h>
 
@@ -62,4 +62,4 @@ struct xensim_attach {
 /* Largest argument: a reservation with a page of extents. */
 #define	XENSIM_MSG_MAX	(sizeof(struct xensim_req) + 64 + 512 * 8)
 
-#endif /* !_PV_XENSIM_PROTO_H_ */
+#endif /* !_HOSTED_XENSIM_PROTO_H_ */

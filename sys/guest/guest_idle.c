@@ -13,7 +13,7 @@
 #include <pv/sysctl.h>
 #include <pv/time.h>
 
-#include "x86/guest.h"
+#include "guest.h"
 
 static uint32_t	idle_secs;
 

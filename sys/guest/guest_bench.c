@@ -18,7 +18,7 @@
 #include <pv/time.h>
 #include <pvvirtio/virtio_blk.h>
 
-#include "x86/guest.h"
+#include "guest.h"
 
 #define	RAND_DEPTH	32
 #define	RAND_OPS_1	2000

@@ -17,8 +17,8 @@
 #include <pv/time.h>
 #include <pvvirtio/virtio_blk.h>
 
-#include "x86/guest.h"
-#include "x86/guest_stamp.h"
+#include "guest.h"
+#include "wl_stamp.h"
 
 #define	CHUNK		(1024 * 1024)
 #define	VERIFY_GEN	1

@@ -3,8 +3,8 @@
  *
  * Attaching a hosted kernel to xensim as a Xen domain.
  */
-#ifndef _PV_XEN_HOSTED_H_
-#define _PV_XEN_HOSTED_H_
+#ifndef _HOSTED_XEN_H_
+#define _HOSTED_XEN_H_
 
 #include <stdint.h>
 
@@ -17,4 +17,4 @@ int	xen_hosted_attach(uint32_t domid, const char *name);
 /* Leave: xensim destroys the domain. */
 void	xen_hosted_detach(void);
 
-#endif /* !_PV_XEN_HOSTED_H_ */
+#endif /* !_HOSTED_XEN_H_ */

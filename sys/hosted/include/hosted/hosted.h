@@ -5,8 +5,8 @@
  * Only hosted programs (tools, tests, xensim's peers) include this; drivers
  * never do.
  */
-#ifndef _PV_HOSTED_H_
-#define _PV_HOSTED_H_
+#ifndef _HOSTED_HOSTED_H_
+#define _HOSTED_HOSTED_H_
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -45,4 +45,4 @@ int	pv_hosted_memfd(pv_pfn_t *basep, size_t *npagesp);
 int	pv_hosted_intr_bind_fd(struct pv_intr *ih, int fd);
 void	pv_hosted_intr_unbind_fd(int fd);
 
-#endif /* !_PV_HOSTED_H_ */
+#endif /* !_HOSTED_HOSTED_H_ */

@@ -2,13 +2,28 @@
  * SPDX-License-Identifier: BSD-2-Clause
  *
  * The workloads the guest can run, by name.  Add a line here (and the
- * function in a file of its own) for verify, bench or idle.
+ * function in a file of its own) for verify, bench or idle.  pciirq and
+ * fault are the platform's own checks.
  */
 #include <stdbool.h>
 
 #include <pv/libkern.h>
 
-#include "x86/guest.h"
+#include <pv/machine.h>
+
+#include "guest.h"
+
+static int
+guest_pciirq(char *why, size_t whylen)
+{
+	return (pv_machine_check("pciirq", why, whylen));
+}
+
+static int
+guest_fault(char *why, size_t whylen)
+{
+	return (pv_machine_check("fault", why, whylen));
+}
 
 const struct guest_workload guest_workloads[] = {
 	{ "selftest",	"kernel services: threads, sleep, callout, taskq, "

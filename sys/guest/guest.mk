@@ -1,5 +1,7 @@
 # The reference guest kernel: build/guest.elf, booted by QEMU with -kernel
-# through its PVH entry note.  Included by the top Makefile.
+# through its PVH entry note: the x86 platform (sys/x86), the shared
+# kernel (sys/kern), the drivers, and this program (sys/guest) on top.
+# Included by the top Makefile.
 #
 #   make guest          build $(O)/guest.elf
 #   make run            boot it with a scratch disk, verify, and report
@@ -23,19 +25,23 @@ GUEST_CFLAGS	:= $(WARNS) -O2 -g -ffreestanding -fno-pic -fno-pie \
 		   $(GUEST_NOLIBCALL) -fcf-protection=none \
 		   -U_FORTIFY_SOURCE -MMD -MP
 GUEST_CPPFLAGS	:= -D_GNU_SOURCE -D__XEN_INTERFACE_VERSION__=0x00040e00 \
-		   -Isys/include -Isys/x86/include -Isys -Ixen/include \
-		   -Icompat/include
+		   -Isys/include -Isys -Ixen/include -Icompat/include
+# Only the platform sees its own headers: a driver or the program that
+# includes one does not build.
+$(GUEST_O)/obj/sys/x86/%.o: GUEST_MD_CPPFLAGS := -Isys/x86/include
 GUEST_LDFLAGS	:= -nostdlib -static -Wl,-T,sys/x86/guest.ld \
 		   -Wl,--build-id=none -Wl,-z,max-page-size=4096 \
 		   -Wl,-z,noexecstack
 
-# The platform and the shared kernel are linked whole; the drivers come
-# from an archive, so that only those the guest references are pulled in
-# (the hosted-only vhost-user transport is left out altogether).
+# The platform, the shared kernel and the program are linked whole; the
+# drivers come from an archive, so that only those the program references
+# are pulled in.
 GUEST_MD_SRCS	:= $(wildcard sys/x86/*.c)
+GUEST_PROG_SRCS	:= $(wildcard sys/guest/*.c)
 GUEST_MD_OBJS	:= $(GUEST_O)/obj/sys/x86/locore.o \
-		   $(patsubst %.c,$(GUEST_O)/obj/%.o,$(GUEST_MD_SRCS) $(KERN_SRCS))
-GUEST_DRV_SRCS	:= $(XEN_SRCS) $(filter-out compat/vhost/%,$(COMPAT_SRCS))
+		   $(patsubst %.c,$(GUEST_O)/obj/%.o,$(GUEST_MD_SRCS) $(KERN_SRCS) \
+		   $(GUEST_PROG_SRCS))
+GUEST_DRV_SRCS	:= $(XEN_SRCS) $(COMPAT_SRCS)
 GUEST_DRV_OBJS	:= $(patsubst %.c,$(GUEST_O)/obj/%.o,$(GUEST_DRV_SRCS))
 GUEST_DRV_LIB	:= $(GUEST_O)/lib/libpvdrv.a
 
@@ -47,12 +53,13 @@ BUILD_TARGETS	+= $(GUEST_ELF)
 $(GUEST_O)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(call msg,CC,guest/$(patsubst $(GUEST_O)/obj/%,%,$@))
-	$(Q)$(GUEST_CC) $(GUEST_CPPFLAGS) $(GUEST_CFLAGS) -c -o $@ $<
+	$(Q)$(GUEST_CC) $(GUEST_CPPFLAGS) $(GUEST_MD_CPPFLAGS) $(GUEST_CFLAGS) \
+	    -c -o $@ $<
 
 $(GUEST_O)/obj/%.o: %.S
 	@mkdir -p $(@D)
 	$(call msg,AS,guest/$(patsubst $(GUEST_O)/obj/%,%,$@))
-	$(Q)$(GUEST_CC) $(GUEST_CPPFLAGS) -MMD -MP -c -o $@ $<
+	$(Q)$(GUEST_CC) $(GUEST_CPPFLAGS) $(GUEST_MD_CPPFLAGS) -MMD -MP -c -o $@ $<
 
 $(GUEST_DRV_LIB): $(GUEST_DRV_OBJS)
 	$(archive)

@@ -1,38 +1,23 @@
 /*-
  * SPDX-License-Identifier: BSD-2-Clause
  *
- * The reference guest's extension points: PCI drivers to attach and
- * workloads to run, each a table in its own file (guest_drivers.c,
- * guest_workloads.c).
+ * The reference guest program, above every platform: the drivers it
+ * gives each bus (guest_virtio.c, guest_xen.c), the disks they found
+ * (guest_disk.c) and the workloads it can run (guest_workloads.c).
  */
-#ifndef _X86_GUEST_H_
-#define _X86_GUEST_H_
+#ifndef _GUEST_GUEST_H_
+#define _GUEST_GUEST_H_
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct pv_bio;
-struct pv_pci_dev;
 struct virtio_pci;
 struct vtblk_softc;
 
-/*
- * A PCI driver.  match returns true for a vendor:device it drives; attach
- * returns 0 or an errno, and a failure is reported without stopping the
- * boot.
- */
-struct guest_pci_driver {
-	const char	*gd_name;
-	bool		(*gd_match)(uint16_t vendor, uint16_t device);
-	int		(*gd_attach)(struct pv_pci_dev *dev);
-};
-
-extern const struct guest_pci_driver *const guest_pci_drivers[];
-extern const size_t guest_npci_drivers;
-
-/* Attach every driver to its devices; returns how many attached. */
-unsigned	guest_attach_pci(void);
+/* virtio-blk and virtio-balloon on the PCI bus; how many attached. */
+unsigned	guest_attach_virtio(void);
 
 /*
  * A workload, selected with workload=NAME.  run returns 0 for PASS, or an
@@ -59,7 +44,6 @@ struct guest_disk {
 	struct virtio_pci	*gk_vp;		/* virtio-blk only */
 	struct vtblk_softc	*gk_sc;
 	struct xbd_softc	*gk_xbd;	/* blkfront only */
-	char			 gk_node[32];	/* blkfront: device/vbd/N */
 };
 
 #define	GUEST_MAX_DISKS	8
@@ -88,14 +72,11 @@ void		guest_disk_close(struct guest_disk *gk);
 int		guest_verify_disk(struct guest_disk *gk, char *why,
 		    size_t whylen);
 
-/* Workloads in guest_selftest.c. */
+/* Workloads: guest_selftest.c, and the platform's deliberate fault. */
 int	guest_selftest(char *why, size_t whylen);
-int	guest_fault(char *why, size_t whylen);
-/* guest_pciirq.c */
-int	guest_pciirq(char *why, size_t whylen);
 /* guest_verify.c, guest_bench.c, guest_idle.c */
 int	guest_verify(char *why, size_t whylen);
 int	guest_bench(char *why, size_t whylen);
 int	guest_idle(char *why, size_t whylen);
 
-#endif /* !_X86_GUEST_H_ */
+#endif /* !_GUEST_GUEST_H_ */

@@ -19,7 +19,6 @@
 #include <pv/sync.h>
 #include <pv/time.h>
 
-#include "x86/guest.h"
 #include "x86_var.h"
 
 #define	EDU_VENDOR	0x1234
@@ -173,7 +172,7 @@ msix_check(struct pv_pci_dev *dev, char *why, size_t whylen)
 }
 
 int
-guest_pciirq(char *why, size_t whylen)
+x86_pciirq(char *why, size_t whylen)
 {
 	struct pciirq pi = { 0 };
 	uint32_t ident;

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "x86/guest_stamp.h"
+#include "wl_stamp.h"
 
 static const uint8_t stamp_magic[8] = { 'p', 'v', 'k', 'i', 't', 's', 't',
     'm' };
