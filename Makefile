@@ -229,7 +229,9 @@ fuzz:
 	$(call run_fuzzer,xs_fuzz,tools/xensim/fuzz/corpus)
 	$(call run_fuzzer,vq_fuzz,)
 
-# Benchmarks: printed figures, never asserted.
+# Benchmarks: printed figures, never asserted.  membw is built with the
+# other tools, so that the tests can check its options.
+BINS		+= $(O)/bin/membw
 $(O)/bin/membw: $(O)/obj/tools/bench/membw.o
 	$(call link,)
 

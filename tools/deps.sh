@@ -3,6 +3,17 @@
 # missing.  Usage: tools/deps.sh build|test|run|fuzz|bench|xenhost
 set -eu
 
+usage()
+{
+	echo "usage: tools/deps.sh [build|test|run|fuzz|bench|xenhost]" \
+	    "(default: test)"
+}
+case "${1:-}" in
+-h|--help)	usage; exit 0 ;;
+--)		shift ;;
+-*)		echo "deps.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
+esac
+
 build="gcc make libc6-dev linux-libc-dev libxen-dev libatf-dev"
 case "${1:-test}" in
 build)	want="$build" ;;

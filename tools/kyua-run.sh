@@ -2,7 +2,18 @@
 # Run the kyua suite under DIR, show what failed, and end with the line
 # "N passed, N failed" that CI reads.  Exits non-zero on any failure.
 set -u
-dir=${1:?usage: kyua-run.sh DIR}
+
+usage()
+{
+	echo "usage: tools/kyua-run.sh DIR"
+}
+case "${1:-}" in
+-h|--help)	usage; exit 0 ;;
+--)		shift ;;
+-*)		echo "kyua-run.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
+esac
+[ -n "${1:-}" ] || { usage >&2; exit 2; }
+dir=$1
 db="$dir/results.db"
 rm -f "$db"
 

@@ -4,7 +4,19 @@
 #
 #   tools/bench/blkfront_bench.sh BUILD_DIR
 set -eu
-B=$(cd "${1:?usage: blkfront_bench.sh BUILD_DIR}" && pwd)
+
+usage()
+{
+	echo "usage: tools/bench/blkfront_bench.sh BUILD_DIR"
+}
+case "${1:-}" in
+-h|--help)	usage; exit 0 ;;
+--)		shift ;;
+-*)		echo "blkfront_bench.sh: unknown option $1" >&2
+		usage >&2; exit 2 ;;
+esac
+[ -n "${1:-}" ] || { usage >&2; exit 2; }
+B=$(cd "$1" && pwd)
 W=$(mktemp -d /dev/shm/pvkit-bench.XXXXXX)
 trap 'kill $XS 2>/dev/null; wait 2>/dev/null; rm -rf "$W"' EXIT INT TERM
 export XENSTORED_PATH="$W/xs.sock"

@@ -8,6 +8,18 @@
 #
 #   tools/bench/guest_bench.sh [BUILD_DIR]
 set -u
+
+usage()
+{
+	echo "usage: tools/bench/guest_bench.sh [BUILD_DIR]   (default: build)"
+}
+case "${1:-}" in
+-h|--help)	usage; exit 0 ;;
+--)		shift ;;
+-*)		echo "guest_bench.sh: unknown option $1" >&2
+		usage >&2; exit 2 ;;
+esac
+
 root=$(cd "$(dirname "$0")/../.." && pwd)
 B=$(cd "${1:-$root/build}" && pwd) || exit 1
 vm=$root/tools/vm/pvkit-vm

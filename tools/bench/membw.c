@@ -38,9 +38,22 @@ copy_rate(size_t chunk)
 	    (t1.tv_nsec - t0.tv_nsec) / 1e9) / 1e6);
 }
 
-int
-main(void)
+static void __attribute__((noreturn))
+usage(FILE *f, int status)
 {
+	fprintf(f, "usage: membw\n"
+	    "       membw -h | --help\n");
+	exit(status);
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc == 2 && (strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--help") == 0))
+		usage(stdout, 0);
+	if (argc != 1)
+		usage(stderr, 2);
 	printf("membw: memcpy %.0f MB/s with 1 MiB buffers (cache), %.0f "
 	    "MB/s with 256 MiB buffers (memory)\n", copy_rate(1u << 20),
 	    copy_rate(256u << 20));

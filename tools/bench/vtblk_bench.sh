@@ -7,7 +7,19 @@
 #
 #   tools/bench/vtblk_bench.sh BUILD_DIR
 set -eu
-B=$(cd "${1:?usage: vtblk_bench.sh BUILD_DIR}" && pwd)
+
+usage()
+{
+	echo "usage: tools/bench/vtblk_bench.sh BUILD_DIR"
+}
+case "${1:-}" in
+-h|--help)	usage; exit 0 ;;
+--)		shift ;;
+-*)		echo "vtblk_bench.sh: unknown option $1" >&2
+		usage >&2; exit 2 ;;
+esac
+[ -n "${1:-}" ] || { usage >&2; exit 2; }
+B=$(cd "$1" && pwd)
 W=$(mktemp -d /dev/shm/pvkit-vbench.XXXXXX)
 QSD=
 trap '[ -z "$QSD" ] || kill $QSD 2>/dev/null; wait 2>/dev/null; rm -rf "$W"' \

@@ -10,34 +10,56 @@
  * exit status is 1.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "wl_stamp.h"
 
+static void __attribute__((noreturn))
+usage(FILE *f, int status)
+{
+	fprintf(f, "usage: pvkit-imgcheck IMAGE GEN\n"
+	    "       pvkit-imgcheck -h | --help\n");
+	exit(status);
+}
+
 int
 main(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "help",	no_argument,	NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	uint8_t buf[STAMP_SECTOR];
 	uint64_t s, bad = 0;
 	unsigned long gen;
 	char *end;
 	FILE *f;
+	int ch;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: pvkit-imgcheck IMAGE GEN\n");
-		return (2);
+	while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			usage(stdout, 0);
+		default:
+			usage(stderr, 2);
+		}
 	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 2)
+		usage(stderr, 2);
 	errno = 0;
-	gen = strtoul(argv[2], &end, 0);
+	gen = strtoul(argv[1], &end, 0);
 	if (errno != 0 || *end != '\0' || gen > UINT32_MAX) {
 		fprintf(stderr, "pvkit-imgcheck: GEN \"%s\" is not a number\n",
-		    argv[2]);
+		    argv[1]);
 		return (2);
 	}
-	if ((f = fopen(argv[1], "rb")) == NULL) {
-		fprintf(stderr, "pvkit-imgcheck: %s: %s\n", argv[1],
+	if ((f = fopen(argv[0], "rb")) == NULL) {
+		fprintf(stderr, "pvkit-imgcheck: %s: %s\n", argv[0],
 		    strerror(errno));
 		return (2);
 	}
@@ -49,7 +71,7 @@ main(int argc, char **argv)
 			    "carry stamp %lu\n", (uintmax_t)s, gen);
 	}
 	fclose(f);
-	printf("pvkit-imgcheck: %s: %ju sectors, %ju bad\n", argv[1],
+	printf("pvkit-imgcheck: %s: %ju sectors, %ju bad\n", argv[0],
 	    (uintmax_t)s, (uintmax_t)bad);
 	return (bad == 0 && s > 0 ? 0 : 1);
 }

@@ -15,10 +15,12 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -94,38 +96,59 @@ command(int fd, const char *cmd, bool print)
 	}
 }
 
+static void __attribute__((noreturn))
+usage(FILE *f, int status)
+{
+	fprintf(f, "usage: pvkit-qmp SOCKET 'COMMAND-JSON' ...\n"
+	    "       pvkit-qmp -h | --help\n");
+	exit(status);
+}
+
 int
 main(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "help",	no_argument,	NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	char greeting[LINE_MAX_QMP];
-	int fd, i, rc = 0, r;
+	int ch, fd, i, rc = 0, r;
 
-	if (argc < 3) {
-		fprintf(stderr, "usage: pvkit-qmp SOCKET 'COMMAND-JSON' ...\n");
-		return (2);
+	/* '+': the options end at SOCKET; a command is never one. */
+	while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			usage(stdout, 0);
+		default:
+			usage(stderr, 2);
+		}
 	}
-	if (strlen(argv[1]) >= sizeof(sun.sun_path)) {
+	argc -= optind;
+	argv += optind;
+	if (argc < 2)
+		usage(stderr, 2);
+	if (strlen(argv[0]) >= sizeof(sun.sun_path)) {
 		fprintf(stderr, "pvkit-qmp: socket path too long\n");
 		return (2);
 	}
-	memcpy(sun.sun_path, argv[1], strlen(argv[1]));
+	memcpy(sun.sun_path, argv[0], strlen(argv[0]));
 	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0 ||
 	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
-		fprintf(stderr, "pvkit-qmp: %s: %s\n", argv[1],
+		fprintf(stderr, "pvkit-qmp: %s: %s\n", argv[0],
 		    strerror(errno));
 		return (2);
 	}
 	if (get_line(fd, greeting, sizeof(greeting)) != 0 ||
 	    strstr(greeting, "\"QMP\"") == NULL) {
-		fprintf(stderr, "pvkit-qmp: %s: no QMP greeting\n", argv[1]);
+		fprintf(stderr, "pvkit-qmp: %s: no QMP greeting\n", argv[0]);
 		return (2);
 	}
 	/* A QEMU that quits mid-answer is an error status, not a signal. */
 	signal(SIGPIPE, SIG_IGN);
 	if (command(fd, "{\"execute\":\"qmp_capabilities\"}", false) != 0)
 		return (2);
-	for (i = 2; i < argc; i++) {
+	for (i = 1; i < argc; i++) {
 		r = command(fd, argv[i], true);
 		if (r > rc)
 			rc = r;

@@ -18,6 +18,7 @@
  *   seq               sequential writes then reads, MB/s
  *   rand              random 4 KiB reads at a queue depth, IOPS
  *   info              the negotiated values and counters
+ *   flush             a cache flush
  *   read OFF LEN      raw bytes to standard output
  *   write OFF         standard input to the disk
  *   discard OFF LEN   discard a range
@@ -86,21 +87,23 @@ idle(const struct xbdtool_args *a, struct xbd_softc *sc)
 }
 
 static void __attribute__((noreturn))
-usage(void)
+usage(FILE *f, int status)
 {
-	fprintf(stderr,
-	    "usage: xbdtool --domain N --vdev NAME [--mem MIB] [--wait SEC]\n"
+	fprintf(f,
+	    "usage: xbdtool --domain N --vdev NAME [--wait SEC] [--polled] "
+	    "[options] WORKLOAD\n"
+	    "       xbdtool --vhost-user SOCKET [options] WORKLOAD\n"
 	    "       xbdtool --domain N [--mem MIB] balloon SECONDS\n"
-	    "       xbdtool --vhost-user SOCKET [--mem MIB]\n"
-	    "               [--depth N] [--ops N] [--bs BYTES] [--seed N]\n"
-	    "               [--tunable NAME=VALUE]... [--suspend-every MS]\n"
-	    "               [--polled]\n"
-	    "               WORKLOAD\n"
-	    "workloads: verify, seq, rand, info, read OFFSET LENGTH, "
-	    "write OFFSET, discard OFFSET LENGTH, zeroes OFFSET LENGTH, "
-	    "idle SECONDS\n"
+	    "       xbdtool -h | --help\n"
+	    "options: [--mem MIB] [--depth N] [--ops N] [--bs BYTES] "
+	    "[--seed N]\n"
+	    "         [--tunable NAME=VALUE]... [--suspend-every MS]\n"
+	    "workloads: verify, seq, rand, info, flush, read OFFSET LENGTH,\n"
+	    "           write OFFSET, discard OFFSET LENGTH, "
+	    "zeroes OFFSET LENGTH,\n"
+	    "           idle SECONDS (--domain only)\n"
 	    "xensim is found through $XENSTORED_PATH.\n");
-	exit(2);
+	exit(status);
 }
 
 static uint64_t
@@ -161,6 +164,7 @@ main(int argc, char **argv)
 		{ "suspend-every", required_argument, NULL, 'S' },
 		{ "polled",	no_argument,	   NULL, 'P' },
 		{ "vhost-user",	required_argument, NULL, 'V' },
+		{ "help",	no_argument,	   NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct xbdtool_args a = {
@@ -181,7 +185,7 @@ main(int argc, char **argv)
 	bool balloon;
 	int ch, error, rc;
 
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
 			domid = arg_u64("--domain", optarg, 0x7fef);
@@ -229,8 +233,10 @@ main(int argc, char **argv)
 			strcat(tunables, optarg);
 			strcat(tunables, " ");
 			break;
+		case 'h':
+			usage(stdout, 0);
 		default:
-			usage();
+			usage(stderr, 2);
 		}
 	}
 	argc -= optind;
@@ -239,7 +245,7 @@ main(int argc, char **argv)
 	    domid != 0 && vdev == NULL && vhost == NULL;
 	if (argc < 1 || (!balloon && (vhost == NULL) == (domid == 0 ||
 	    vdev == NULL)))
-		usage();
+		usage(stderr, 2);
 	if (!balloon && vhost == NULL &&
 	    xen_vdev_to_devid(vdev, &devid) != 0) {
 		fprintf(stderr, "xbdtool: --vdev %s is not a virtual disk "

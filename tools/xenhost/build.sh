@@ -6,7 +6,7 @@
 # bookworm root with the Xen tools as dom0's initramfs.  Debian packages
 # only; nothing is compiled.
 #
-# Usage: tools/xenhost/build.sh [OUTDIR]       (default: build/xenhost)
+# usage: tools/xenhost/build.sh [OUTDIR]       (default: build/xenhost)
 #
 # OUTDIR gets:
 #   xen.elf      the hypervisor, gunzipped (QEMU's multiboot loader wants
@@ -24,6 +24,15 @@
 set -eu
 
 prog=xenhost-build
+
+# Options first: nothing is installed or built for --help or a bad one.
+usage() { sed -n 's/^# \(usage: .*\)/\1/p' "$0"; }
+case "${1:-}" in
+-h|--help)	usage; exit 0 ;;
+--)		shift ;;
+-*)		echo "$prog: unknown option $1" >&2; usage >&2; exit 2 ;;
+esac
+
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 out=${1:-$root/build/xenhost}

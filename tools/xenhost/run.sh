@@ -5,13 +5,14 @@
 # in QEMU TCG, run one test script in dom0 once the Xen daemons are up, and
 # exit with that script's status.
 #
-# Usage: tools/xenhost/run.sh [options] TEST_SCRIPT
+# usage: tools/xenhost/run.sh [options] TEST_SCRIPT
 #   --out DIR              the build.sh output (default: build/xenhost)
 #   --file HOST:DOM0       copy HOST_PATH into dom0 at DOM0_PATH (absolute;
 #                          repeatable), e.g. build/guest.elf:/root/guest.elf
 #   --log FILE             the serial log (default: DIR/serial.log)
 #   --console              also show the serial console on stdout
 #   --timeout SECS         kill QEMU after SECS seconds (default 600)
+#   -h, --help             print this and exit
 #
 # The script runs as /test.sh under dom0's /bin/sh, in /root, with the xl
 # toolstack at /usr/lib/xen-4.17/bin (on PATH).  It reaches dom0 in a
@@ -44,35 +45,42 @@ nl='
 '
 
 say() { echo "$prog: $*"; }
-usage() { echo "$prog: $*" >&2; sed -n '6,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+# The synopsis and options above, on standard output.
+usage()
+{
+	sed -n '/^# usage:/,/^#$/p' "$0" | sed -e '/^#$/d' -e 's/^# \{0,1\}//'
+}
+# A usage error: $*, then the usage, on standard error.
+bad() { echo "$prog: $*" >&2; usage >&2; exit 2; }
 
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--out)		[ $# -ge 2 ] || usage "--out needs DIR"; out=$2; shift ;;
-	--file)		[ $# -ge 2 ] || usage "--file needs HOST:DOM0"
-			case "$2" in *:/*) ;; *) usage "--file $2: want HOST:/DOM0" ;; esac
+	--out)		[ $# -ge 2 ] || bad "--out needs DIR"; out=$2; shift ;;
+	--file)		[ $# -ge 2 ] || bad "--file needs HOST:DOM0"
+			case "$2" in *:/*) ;; *) bad "--file $2: want HOST:/DOM0" ;; esac
 			files="$files$2$nl"; shift ;;
-	--log)		[ $# -ge 2 ] || usage "--log needs FILE"; log=$2; shift ;;
+	--log)		[ $# -ge 2 ] || bad "--log needs FILE"; log=$2; shift ;;
 	--console)	console=1 ;;
-	--timeout)	[ $# -ge 2 ] || usage "--timeout needs SECS"; tmo=$2; shift ;;
+	--timeout)	[ $# -ge 2 ] || bad "--timeout needs SECS"; tmo=$2; shift ;;
+	-h|--help)	usage; exit 0 ;;
 	--)		shift; break ;;
-	-*)		usage "unknown option $1" ;;
+	-*)		bad "unknown option $1" ;;
 	*)		break ;;
 	esac
 	shift
 done
-[ $# -eq 1 ] || usage "want one TEST_SCRIPT"
+[ $# -eq 1 ] || bad "want one TEST_SCRIPT"
 test_sh=$1
-[ -r "$test_sh" ] || usage "cannot read $test_sh"
-case "$tmo" in ''|*[!0-9]*) usage "--timeout $tmo: want seconds" ;; esac
+[ -r "$test_sh" ] || bad "cannot read $test_sh"
+case "$tmo" in ''|*[!0-9]*) bad "--timeout $tmo: want seconds" ;; esac
 
 for f in xen.elf vmlinuz dom0.cpio; do
-	[ -s "$out/$f" ] || usage "no $out/$f: run tools/xenhost/build.sh first"
+	[ -s "$out/$f" ] || bad "no $out/$f: run tools/xenhost/build.sh first"
 done
 out=$(cd "$out" && pwd)
 # QEMU splits -initrd at commas and a module's path from its arguments at
 # the first space.
-case "$out" in *[,\ ]*) usage "$out: no commas or spaces, please" ;; esac
+case "$out" in *[,\ ]*) bad "$out: no commas or spaces, please" ;; esac
 [ -n "$log" ] || log="$out/serial.log"
 
 # One QEMU of ours at a time.  The lock fd is inherited by QEMU, so it is

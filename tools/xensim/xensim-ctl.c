@@ -542,16 +542,17 @@ list(void)
 }
 
 static void __attribute__((noreturn))
-usage(void)
+usage(FILE *f, int status)
 {
-	fprintf(stderr,
+	fprintf(f,
 	    "usage: xensim-ctl block-attach DOM 'format=raw, vdev=xvdb, "
 	    "access=rw, target=FILE'\n"
 	    "       xensim-ctl block-detach DOM VDEV\n"
 	    "       xensim-ctl mem-set DOM SIZE\n"
 	    "       xensim-ctl list\n"
+	    "       xensim-ctl -h | --help\n"
 	    "xenstore is found through $XENSTORED_PATH.\n");
-	exit(2);
+	exit(status);
 }
 
 int
@@ -559,8 +560,12 @@ main(int argc, char **argv)
 {
 	int rc;
 
-	if (argc < 2)
-		usage();
+	if (argc == 2 && (strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--help") == 0))
+		usage(stdout, 0);
+	/* No command starts with '-': an option is a usage error. */
+	if (argc < 2 || argv[1][0] == '-')
+		usage(stderr, 2);
 	if ((xsh = xs_open(0)) == NULL)
 		die("cannot reach xenstore (XENSTORED_PATH=%s): %s",
 		    getenv("XENSTORED_PATH") != NULL ?
@@ -574,7 +579,7 @@ main(int argc, char **argv)
 	else if (strcmp(argv[1], "list") == 0 && argc == 2)
 		rc = list();
 	else
-		usage();
+		usage(stderr, 2);
 	xs_close(xsh);
 	return (rc);
 }

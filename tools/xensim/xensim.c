@@ -8,6 +8,7 @@
 #include <sys/signalfd.h>
 
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -71,11 +72,12 @@ store_populate(struct xsd *xsd)
 	return (0);
 }
 
-static void
-usage(void)
+static void __attribute__((noreturn))
+usage(FILE *f, int status)
 {
-	fprintf(stderr, "usage: xensim [-v] [-o blkback.KEY=VALUE] "
+	fprintf(f, "usage: xensim [-v] [-o blkback.KEY=VALUE] "
 	    "[-o gnttab.max-frames=N] ...\n"
+	    "       xensim -h | --help\n"
 	    "  The xenstore socket is $XENSTORED_PATH, else %s.\n"
 	    "  blkback keys: indirect, ring-order, queues, persistent, flush,\n"
 	    "  barrier, discard, discard-secure, sector-size,\n"
@@ -85,7 +87,7 @@ usage(void)
 	    "  disconnect, resize), fault-every, fault-after, fault-limit,\n"
 	    "  fault-delay-ms, fault-op (any, read, write).\n",
 	    DEFAULT_STORE_PATH);
-	exit(2);
+	exit(status);
 }
 
 /* -o: an option of one of the parts, named with its prefix. */
@@ -117,12 +119,16 @@ set_option(const char *arg)
 int
 main(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "help",	no_argument,	NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct evsrc *sigsrc;
 	sigset_t mask;
 	char hvpath[256];
 	int ch, error, sigfd, status;
 
-	while ((ch = getopt(argc, argv, "o:v")) != -1) {
+	while ((ch = getopt_long(argc, argv, "ho:v", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'o':
 			set_option(optarg);
@@ -130,12 +136,14 @@ main(int argc, char **argv)
 		case 'v':
 			xensim.verbose = true;
 			break;
+		case 'h':
+			usage(stdout, 0);
 		default:
-			usage();
+			usage(stderr, 2);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(stderr, 2);
 	xensim.store_path = getenv("XENSTORED_PATH");
 	if (xensim.store_path == NULL || xensim.store_path[0] == '\0')
 		xensim.store_path = DEFAULT_STORE_PATH;
