@@ -73,6 +73,14 @@ define link
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(1)
 endef
 
+# The workload library: the guest's and xbdtool's verify, rand and seq.
+WL_SRCS		:= $(wildcard sys/guest/wl_*.c)
+LIBWL		:= $(O)/lib/libpvwl.a
+LIBWL_OBJS	:= $(patsubst %.c,$(O)/obj/%.o,$(WL_SRCS))
+
+$(LIBWL): $(LIBWL_OBJS)
+	$(archive)
+
 $(LIBSYS): $(LIBSYS_OBJS)
 	$(archive)
 
@@ -95,7 +103,9 @@ $(O)/bin/xensim: $(XENSIM_OBJS) $(LIBSYS)
 XBDTOOL_OBJS	:= $(patsubst %.c,$(O)/obj/%.o,$(wildcard tools/xbdtool/*.c))
 BINS		+= $(O)/bin/xbdtool
 
-$(O)/bin/xbdtool: $(XBDTOOL_OBJS) $(LIBPV) $(LIBSYS)
+$(XBDTOOL_OBJS): CPPFLAGS += -Isys/guest
+
+$(O)/bin/xbdtool: $(XBDTOOL_OBJS) $(LIBWL) $(LIBPV) $(LIBSYS)
 	$(call link,$(LDLIBS_HOSTED))
 
 # The host's check of what the guest's verify wrote: the guest's own
@@ -130,7 +140,8 @@ TEST_PROGS	:= $(patsubst tests/%.c,$(O)/tests/%,$(TEST_C_SRCS)) \
 		   $(patsubst tests/%.sh,$(O)/tests/%,$(TEST_SH_SRCS)) \
 		   $(patsubst tests/%,$(O)/tests/%,$(TEST_KYUAFILES))
 
-$(O)/tests/%_test: $(O)/obj/tests/%_test.o $(TESTLIB_OBJS) $(LIBPV) $(LIBSYS)
+$(O)/tests/%_test: $(O)/obj/tests/%_test.o $(TESTLIB_OBJS) $(LIBWL) $(LIBPV) \
+	$(LIBSYS)
 	$(call link,-latf-c $(LDLIBS_HOSTED) $(TEST_LDLIBS))
 
 # Programs the shell tests drive: hosted kernels, without ATF.
@@ -153,7 +164,7 @@ $(O)/tests/Kyuafile: tests/Kyuafile
 $(O)/tests/%/Kyuafile: tests/%/Kyuafile
 	$(call install_file,644)
 
-$(O)/obj/tests/%.o: CPPFLAGS += -Itests
+$(O)/obj/tests/%.o: CPPFLAGS += -Itests -Isys/guest
 
 # Shell helpers that atf-sh tests source from beside them.
 TEST_SUBRS	:= $(shell find tests -name '*.subr' | sort)
@@ -262,7 +273,7 @@ bench:
 	@tools/bench/guest_bench.sh $(O)
 
 # Targets ----------------------------------------------------------------
-BUILD_TARGETS	+= $(LIBSYS) $(LIBPV) $(BINS) $(TEST_PROGS)
+BUILD_TARGETS	+= $(LIBSYS) $(LIBPV) $(LIBWL) $(BINS) $(TEST_PROGS)
 
 # make: first the packages the build needs (installed, or named with the
 # command that installs them), then everything that builds.

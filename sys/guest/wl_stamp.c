@@ -1,8 +1,9 @@
 /*-
  * SPDX-License-Identifier: BSD-2-Clause
  *
- * Sector stamps and the POSIX cksum, shared by the guest and the host's
- * image checker.  No kernel services: plain C on both sides.
+ * Sector stamps and the POSIX cksum, shared by the workloads (the guest's
+ * and xbdtool's) and the host's image checker.  No kernel services: plain
+ * C everywhere.
  */
 #include <stdint.h>
 #include <string.h>
@@ -46,6 +47,30 @@ stamp_check(const uint8_t *buf, uint64_t sector, uint32_t gen)
 
 	stamp_fill(want, sector, gen);
 	return (memcmp(buf, want, STAMP_SECTOR) == 0);
+}
+
+static uint64_t
+get64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return (v);
+}
+
+bool
+stamp_header(const uint8_t *buf, uint64_t *sectorp, uint32_t *genp)
+{
+	uint64_t gen;
+
+	if (memcmp(buf, stamp_magic, 8) != 0)
+		return (false);
+	*sectorp = get64(buf + 8);
+	gen = get64(buf + 16);
+	*genp = gen > UINT32_MAX ? UINT32_MAX : (uint32_t)gen;
+	return (true);
 }
 
 static uint32_t crc_table[256];

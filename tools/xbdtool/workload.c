@@ -1,14 +1,9 @@
 /*-
  * SPDX-License-Identifier: BSD-2-Clause
  *
- * xbdtool's workloads.  Bios run asynchronously at a queue depth from a
- * small pool of slots, each with a buffer in guest RAM.
- *
- * verify stamps every 512-byte sector with content derived from (seed,
- * sector, generation), keeps each sector's generation in memory, never
- * lets two writes to overlapping ranges be in flight at once, and checks
- * every sector it reads against what it last wrote: a lost, misplaced or
- * torn write shows as a mismatch, and any mismatch fails the run.
+ * xbdtool's workloads.  verify, seq and rand are the workload library's
+ * (sys/guest/wl.h), the same code the reference guest runs; the raw
+ * reads and writes, discard, zeroes, flush and info are xbdtool's own.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -25,261 +20,7 @@
 #include <pv/time.h>
 
 #include "xbdtool.h"
-
-#define	MAX_BIO		(1u << 20)
-#define	SECT		PV_SECTOR_SIZE
-
-struct slot {
-	struct pv_bio	 s_bio;
-	uint8_t		*s_buf;
-	bool		 s_busy;
-	bool		 s_check;	/* verify what a read brings back */
-	struct engine	*s_eng;
-};
-
-struct engine {
-	struct pv_mtx	 e_mtx;
-	struct pv_blk	*e_blk;
-	struct slot	*e_slots;
-	unsigned	 e_nslots;
-	unsigned	 e_busy;
-	uint64_t	 e_errors;
-	uint64_t	 e_mismatches;
-	uint64_t	 e_first_bad;
-	uint64_t	 e_bytes;
-	uint64_t	 e_bios;
-	uint64_t	 e_seed;
-	uint8_t		*e_gen;		/* per 512-byte sector */
-};
-
-static uint64_t
-mix(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ull;
-	x ^= x >> 33;
-	return (x);
-}
-
-/* The content a sector holds at a generation: a header, then noise. */
-static void
-stamp(uint8_t *p, uint64_t seed, uint64_t sector, uint8_t gen)
-{
-	uint64_t w[SECT / 8], s;
-	unsigned i;
-
-	s = mix(seed ^ mix(sector) ^ ((uint64_t)gen << 56));
-	w[0] = 0x7062766b69747376ull;	/* "pvkitsv" */
-	w[1] = sector;
-	w[2] = gen;
-	for (i = 3; i < SECT / 8; i++)
-		w[i] = s = mix(s + i);
-	memcpy(p, w, SECT);
-}
-
-static void
-slot_done(struct pv_bio *bio)
-{
-	struct slot *sl = bio->b_arg;
-	struct engine *e = sl->s_eng;
-	uint8_t want[SECT];
-	uint64_t i, sector;
-
-	pv_mtx_lock(&e->e_mtx);
-	if (bio->b_error != 0) {
-		if (e->e_errors++ == 0)
-			fprintf(stderr, "xbdtool: bio at sector %ju: %s\n",
-			    (uintmax_t)bio->b_sector, strerror(bio->b_error));
-	} else if (sl->s_check) {
-		for (i = 0; i < bio->b_bytes / SECT; i++) {
-			sector = bio->b_sector + i;
-			stamp(want, e->e_seed, sector, e->e_gen[sector]);
-			if (memcmp(want, sl->s_buf + i * SECT, SECT) == 0)
-				continue;
-			if (e->e_mismatches++ == 0) {
-				const uint64_t *got = (const void *)
-				    (sl->s_buf + i * SECT);
-
-				e->e_first_bad = sector;
-				fprintf(stderr, "xbdtool: MISMATCH at sector "
-				    "%ju: want generation %u, found sector "
-				    "%ju generation %ju\n", (uintmax_t)sector,
-				    e->e_gen[sector], (uintmax_t)got[1],
-				    (uintmax_t)got[2]);
-			}
-		}
-	}
-	e->e_bytes += bio->b_bytes;
-	e->e_bios++;
-	sl->s_busy = false;
-	e->e_busy--;
-	pv_wakeup(e);
-	pv_mtx_unlock(&e->e_mtx);
-}
-
-static int
-engine_init(struct engine *e, struct pv_blk *blk, unsigned depth,
-    uint64_t bufsize, uint64_t seed)
-{
-	unsigned i;
-
-	memset(e, 0, sizeof(*e));
-	pv_mtx_init(&e->e_mtx, "xbdtool");
-	e->e_blk = blk;
-	e->e_seed = seed;
-	e->e_nslots = depth;
-	e->e_slots = calloc(depth, sizeof(*e->e_slots));
-	if (e->e_slots == NULL)
-		return (ENOMEM);
-	for (i = 0; i < depth; i++) {
-		e->e_slots[i].s_eng = e;
-		e->e_slots[i].s_buf = pv_pages_alloc(bufsize / PV_PAGE_SIZE,
-		    PV_M_NOWAIT, NULL);
-		if (e->e_slots[i].s_buf == NULL) {
-			fprintf(stderr, "xbdtool: no guest memory for %u "
-			    "buffers of %ju bytes; raise --mem\n", depth,
-			    (uintmax_t)bufsize);
-			return (ENOMEM);
-		}
-	}
-	return (0);
-}
-
-static bool
-overlaps(const struct slot *sl, uint64_t sector, uint64_t bytes)
-{
-	const struct pv_bio *b = &sl->s_bio;
-
-	return (sl->s_busy && sector < b->b_sector + b->b_bytes / SECT &&
-	    b->b_sector < sector + bytes / SECT);
-}
-
-/*
- * A free slot; with guard set, also wait until no bio in flight touches
- * [sector, sector + bytes), so that the order of overlapping I/O is ours.
- */
-static struct slot *
-engine_slot(struct engine *e, uint64_t sector, uint64_t bytes, bool guard)
-{
-	struct slot *free;
-	unsigned i;
-	bool clash;
-
-	pv_mtx_lock(&e->e_mtx);
-	for (;;) {
-		free = NULL;
-		clash = false;
-		for (i = 0; i < e->e_nslots; i++) {
-			if (!e->e_slots[i].s_busy && free == NULL)
-				free = &e->e_slots[i];
-			if (guard && overlaps(&e->e_slots[i], sector, bytes))
-				clash = true;
-		}
-		if (free != NULL && !clash)
-			break;
-		pv_sleep(e, &e->e_mtx, "slot", 0);
-	}
-	free->s_busy = true;
-	e->e_busy++;
-	pv_mtx_unlock(&e->e_mtx);
-	return (free);
-}
-
-static void
-engine_submit_flags(struct engine *e, struct slot *sl, enum pv_bio_op op,
-    uint64_t sector, uint64_t bytes, bool check, int flags)
-{
-	memset(&sl->s_bio, 0, sizeof(sl->s_bio));
-	sl->s_bio.b_op = op;
-	sl->s_bio.b_flags = flags;
-	sl->s_bio.b_sector = sector;
-	sl->s_bio.b_bytes = bytes;
-	sl->s_bio.b_data = op == PV_BIO_FLUSH ? NULL : sl->s_buf;
-	sl->s_bio.b_done = slot_done;
-	sl->s_bio.b_arg = sl;
-	sl->s_check = check;
-	pv_blk_submit(e->e_blk, &sl->s_bio);
-}
-
-static void
-engine_submit(struct engine *e, struct slot *sl, enum pv_bio_op op,
-    uint64_t sector, uint64_t bytes, bool check)
-{
-	engine_submit_flags(e, sl, op, sector, bytes, check, 0);
-}
-
-static void
-engine_drain(struct engine *e)
-{
-	pv_mtx_lock(&e->e_mtx);
-	while (e->e_busy > 0)
-		pv_sleep(e, &e->e_mtx, "drain", 0);
-	pv_mtx_unlock(&e->e_mtx);
-}
-
-static void
-engine_fini(struct engine *e, uint64_t bufsize)
-{
-	unsigned i;
-
-	engine_drain(e);
-	for (i = 0; i < e->e_nslots; i++) {
-		if (e->e_slots[i].s_buf != NULL)
-			pv_pages_free(e->e_slots[i].s_buf,
-			    bufsize / PV_PAGE_SIZE);
-	}
-	free(e->e_slots);
-	free(e->e_gen);
-	pv_mtx_destroy(&e->e_mtx);
-}
-
-static void
-write_stamped(struct engine *e, uint64_t sector, uint64_t bytes, int flags)
-{
-	struct slot *sl;
-	uint64_t i;
-
-	sl = engine_slot(e, sector, bytes, true);
-	for (i = 0; i < bytes / SECT; i++) {
-		e->e_gen[sector + i] = (uint8_t)(e->e_gen[sector + i] % 255 +
-		    1);
-		stamp(sl->s_buf + i * SECT, e->e_seed, sector + i,
-		    e->e_gen[sector + i]);
-	}
-	engine_submit_flags(e, sl, PV_BIO_WRITE, sector, bytes, false, flags);
-}
-
-static void
-read_checked(struct engine *e, uint64_t sector, uint64_t bytes)
-{
-	struct slot *sl;
-
-	sl = engine_slot(e, sector, bytes, true);
-	engine_submit(e, sl, PV_BIO_READ, sector, bytes, true);
-}
-
-static void
-flush(struct engine *e)
-{
-	struct slot *sl;
-
-	engine_drain(e);
-	sl = engine_slot(e, 0, 0, false);
-	engine_submit(e, sl, PV_BIO_FLUSH, 0, 0, false);
-	engine_drain(e);
-}
-
-static void
-progress(const char *what, uint64_t done, uint64_t total, uint64_t *next)
-{
-	if (total == 0 || done * 10 / total < *next)
-		return;
-	fprintf(stderr, "xbdtool: %s %ju%%\n", what,
-	    (uintmax_t)(done * 100 / total));
-	*next = done * 10 / total + 1;
-}
+#include "wl.h"
 
 /* Doorbells per bio so far: the cost the rings try to batch. */
 static double
@@ -298,133 +39,87 @@ kicks_per_bio(const struct xbdtool_args *a, const struct pv_disk_info *di,
 }
 
 static double
-secs(uint64_t t0)
+secs(uint64_t ns)
 {
-	return ((double)(pv_uptime_ns() - t0) / 1e9);
+	return ((double)ns / 1e9);
 }
 
 static int
 w_verify(struct xbdtool_args *a, const struct pv_disk_info *di)
 {
-	uint64_t sectors = di->di_sectors, unit = di->di_sector_size / SECT;
-	uint64_t s, len, n, ops, next, t0, rnd;
-	struct engine e;
-	int rc;
+	struct wl_verify_args va = {
+		.va_depth = a->depth,
+		.va_seed = a->seed,
+		.va_progress = true,
+	};
+	struct wl_verify_result vr;
 
-	if (engine_init(&e, a->blk, a->depth, MAX_BIO, a->seed) != 0 ||
-	    (e.e_gen = calloc(sectors, 1)) == NULL)
+	va.va_ops = a->ops != 0 ? a->ops : pv_min(4096, di->di_sectors / 8 +
+	    64);
+	if (wl_verify(a->blk, &va, &vr) != 0) {
+		fprintf(stderr, "xbdtool: verify: no memory for depth %u; "
+		    "raise --mem\n", a->depth);
 		return (1);
-	t0 = pv_uptime_ns();
-	/* 1: fill the disk, front to back. */
-	for (s = 0, next = 0; s < sectors; s += len) {
-		len = pv_min(sectors - s, MAX_BIO / SECT);
-		write_stamped(&e, s, len * SECT, 0);
-		progress("verify: fill", s + len, sectors, &next);
 	}
-	flush(&e);
-	/* 2: rewrite and read back random ranges, mixed. */
-	ops = a->ops != 0 ? a->ops : pv_min(4096, sectors / 8 + 64);
-	rnd = a->seed;
-	for (n = 0, next = 0; n < ops; n++) {
-		rnd = mix(rnd + n);
-		len = ((rnd >> 8) % 256 + 1) * unit;
-		len = pv_min(len, sectors);
-		s = (rnd >> 24) % (sectors - len + 1) / unit * unit;
-		/* Every 16th write is ordered: a barrier, or single-stepped. */
-		if (rnd & 1)
-			write_stamped(&e, s, len * SECT, (n % 16) == 1 ?
-			    PV_BIO_ORDERED : 0);
-		else
-			read_checked(&e, s, len * SECT);
-		progress("verify: random", n + 1, ops, &next);
-	}
-	flush(&e);
-	/* 3: read everything back. */
-	for (s = 0, next = 0; s < sectors; s += len) {
-		len = pv_min(sectors - s, MAX_BIO / SECT);
-		read_checked(&e, s, len * SECT);
-		progress("verify: check", s + len, sectors, &next);
-	}
-	engine_drain(&e);
 	printf("verify: %s: %ju sectors, %ju bios, %ju MiB moved in %.2f s, "
-	    "%ju errors, %ju mismatches\n", di->di_name, (uintmax_t)sectors,
-	    (uintmax_t)e.e_bios, (uintmax_t)(e.e_bytes >> 20), secs(t0),
-	    (uintmax_t)e.e_errors, (uintmax_t)e.e_mismatches);
-	rc = e.e_errors == 0 && e.e_mismatches == 0 ? 0 : 1;
-	engine_fini(&e, MAX_BIO);
-	return (rc);
+	    "%ju errors, %ju mismatches\n", di->di_name,
+	    (uintmax_t)vr.vr_sectors, (uintmax_t)vr.vr_bios,
+	    (uintmax_t)((vr.vr_read + vr.vr_written) >> 20), secs(vr.vr_ns),
+	    (uintmax_t)vr.vr_errors, (uintmax_t)vr.vr_mismatches);
+	return (wl_verify_passed(&vr) ? 0 : 1);
 }
 
 static int
 w_seq(struct xbdtool_args *a, const struct pv_disk_info *di)
 {
-	uint64_t bs = a->bs < 65536 ? MAX_BIO : pv_min(a->bs, MAX_BIO);
-	uint64_t bytes = di->di_sectors * SECT, off, t0;
-	struct slot *sl;
-	struct engine e;
-	double w, r;
-	int pass;
+	struct wl_seq_args sq = {
+		.sq_depth = a->depth,
+		.sq_bs = a->bs < 65536 ? WL_MAX_BIO : pv_min(a->bs,
+		    WL_MAX_BIO),
+		.sq_write = true,
+	};
+	struct wl_perf wp;
 
-	if (engine_init(&e, a->blk, a->depth, pv_roundup(bs, PV_PAGE_SIZE),
-	    a->seed) != 0)
+	if (wl_seq(a->blk, &sq, &wp) != 0) {
+		fprintf(stderr, "xbdtool: seq: cannot run (disk too small, "
+		    "or no memory)\n");
 		return (1);
-	bytes -= bytes % bs;
-	for (pass = 0; pass < 2; pass++) {
-		t0 = pv_uptime_ns();
-		for (off = 0; off < bytes; off += bs) {
-			sl = engine_slot(&e, 0, 0, false);
-			engine_submit(&e, sl, pass == 0 ? PV_BIO_WRITE :
-			    PV_BIO_READ, off / SECT, bs, false);
-		}
-		engine_drain(&e);
-		if (pass == 0)
-			w = (double)bytes / secs(t0) / 1e6;
-		else
-			r = (double)bytes / secs(t0) / 1e6;
 	}
 	printf("seq: %s: %ju-byte bios at depth %u: write %.1f MB/s, read "
-	    "%.1f MB/s, %ju errors\n", di->di_name, (uintmax_t)bs, a->depth,
-	    w, r, (uintmax_t)e.e_errors);
-	engine_fini(&e, pv_roundup(bs, PV_PAGE_SIZE));
-	return (e.e_errors == 0 ? 0 : 1);
+	    "%.1f MB/s, %ju errors\n", di->di_name, (uintmax_t)sq.sq_bs,
+	    a->depth, (double)wp.wp_write_bytes / secs(wp.wp_write_ns) / 1e6,
+	    (double)wp.wp_bytes / secs(wp.wp_ns) / 1e6,
+	    (uintmax_t)wp.wp_errors);
+	return (wp.wp_errors == 0 ? 0 : 1);
 }
 
 static int
 w_rand(struct xbdtool_args *a, const struct pv_disk_info *di)
 {
-	uint64_t bs = a->bs, ops = a->ops != 0 ? a->ops : 20000, n, t0, rnd;
-	uint64_t nblocks = di->di_sectors * SECT / bs;
-	struct slot *sl;
-	struct engine e;
-	double t;
-	int rc;
+	struct wl_rand_args ra = {
+		.ra_depth = a->depth,
+		.ra_ops = a->ops != 0 ? a->ops : 20000,
+		.ra_bs = a->bs,
+		.ra_seed = a->seed,
+	};
+	struct wl_perf wp;
+	int error;
 
-	if (bs % di->di_sector_size != 0 || nblocks == 0) {
+	if ((error = wl_rand(a->blk, &ra, &wp)) == EINVAL) {
 		fprintf(stderr, "xbdtool: rand: --bs %ju does not fit the "
-		    "disk's %u-byte sectors\n", (uintmax_t)bs,
+		    "disk's %u-byte sectors\n", (uintmax_t)a->bs,
 		    di->di_sector_size);
 		return (2);
-	}
-	if (engine_init(&e, a->blk, a->depth, pv_roundup(bs, PV_PAGE_SIZE),
-	    a->seed) != 0)
+	} else if (error != 0) {
+		fprintf(stderr, "xbdtool: rand: no memory; raise --mem\n");
 		return (1);
-	rnd = a->seed;
-	t0 = pv_uptime_ns();
-	for (n = 0; n < ops; n++) {
-		rnd = mix(rnd + n);
-		sl = engine_slot(&e, 0, 0, false);
-		engine_submit(&e, sl, PV_BIO_READ, rnd % nblocks * bs / SECT,
-		    bs, false);
 	}
-	engine_drain(&e);
-	t = secs(t0);
-	printf("rand: %s: %ju reads of %ju bytes at depth %u: %.0f IOPS, "
+	printf("rand: %s: %ju reads of %ju bytes at depth %u: %ju IOPS, "
 	    "%.3f notifications per request, %ju errors\n", di->di_name,
-	    (uintmax_t)ops, (uintmax_t)bs, a->depth, (double)ops / t,
-	    kicks_per_bio(a, di, e.e_bios), (uintmax_t)e.e_errors);
-	rc = e.e_errors == 0 ? 0 : 1;
-	engine_fini(&e, pv_roundup(bs, PV_PAGE_SIZE));
-	return (rc);
+	    (uintmax_t)ra.ra_ops, (uintmax_t)ra.ra_bs, a->depth,
+	    (uintmax_t)wl_per_sec(wp.wp_ops, wp.wp_ns),
+	    kicks_per_bio(a, di, wp.wp_ops), (uintmax_t)wp.wp_errors);
+	return (wp.wp_errors == 0 ? 0 : 1);
 }
 
 static int
@@ -443,7 +138,7 @@ w_info(struct xbdtool_args *a, const struct pv_disk_info *di)
 
 	printf("%s: %ju sectors (%ju MiB), sector size %u, physical %u%s\n",
 	    di->di_name, (uintmax_t)di->di_sectors,
-	    (uintmax_t)(di->di_sectors * SECT >> 20), di->di_sector_size,
+	    (uintmax_t)(di->di_sectors * PV_SECTOR_SIZE >> 20), di->di_sector_size,
 	    di->di_phys_sector_size, di->di_readonly ? ", read-only" : "");
 	snprintf(prefix, sizeof(prefix), "dev.%s.%s", a->driver, di->di_name);
 	(void)pv_ctl_walk(prefix, print_ctl, NULL);
@@ -471,21 +166,21 @@ raw_io(struct xbdtool_args *a, const struct pv_disk_info *di, bool write,
 	uint8_t *buf;
 	int error = 0;
 
-	if (off > di->di_sectors * SECT || len > di->di_sectors * SECT - off) {
+	if (off > di->di_sectors * PV_SECTOR_SIZE || len > di->di_sectors * PV_SECTOR_SIZE - off) {
 		fprintf(stderr, "xbdtool: %ju bytes at %ju run past the end "
 		    "(%ju bytes)\n", (uintmax_t)len, (uintmax_t)off,
-		    (uintmax_t)(di->di_sectors * SECT));
+		    (uintmax_t)(di->di_sectors * PV_SECTOR_SIZE));
 		return (EINVAL);
 	}
-	if ((buf = pv_pages_alloc(MAX_BIO / PV_PAGE_SIZE, PV_M_NOWAIT,
+	if ((buf = pv_pages_alloc(WL_MAX_BIO / PV_PAGE_SIZE, PV_M_NOWAIT,
 	    NULL)) == NULL)
 		return (ENOMEM);
 	while (done < len && error == 0) {
 		start = (off + done) / ss * ss;
-		end = pv_min(pv_roundup(off + len, ss), start + MAX_BIO);
+		end = pv_min(pv_roundup(off + len, ss), start + WL_MAX_BIO);
 		chunk = pv_min(end - (off + done), len - done);
 		memset(&bio, 0, sizeof(bio));
-		bio.b_sector = start / SECT;
+		bio.b_sector = start / PV_SECTOR_SIZE;
 		bio.b_bytes = end - start;
 		bio.b_data = buf;
 		/* Reads always; writes first read the edges they keep. */
@@ -502,7 +197,7 @@ raw_io(struct xbdtool_args *a, const struct pv_disk_info *di, bool write,
 			memcpy(data + done, buf + (off + done - start), chunk);
 		done += chunk;
 	}
-	pv_pages_free(buf, MAX_BIO / PV_PAGE_SIZE);
+	pv_pages_free(buf, WL_MAX_BIO / PV_PAGE_SIZE);
 	if (error != 0)
 		fprintf(stderr, "xbdtool: %s: %s\n", write ? "write" : "read",
 		    strerror(error));
@@ -573,14 +268,14 @@ range_io(struct xbdtool_args *a, enum pv_bio_op op, const char *name,
 
 	if (a->argc != 2 || pv_strtou64(a->argv[0], UINT64_MAX, &off) != 0 ||
 	    pv_strtou64(a->argv[1], UINT64_MAX, &len) != 0 ||
-	    off % SECT != 0 || len % SECT != 0) {
+	    off % PV_SECTOR_SIZE != 0 || len % PV_SECTOR_SIZE != 0) {
 		fprintf(stderr, "xbdtool: %s OFFSET LENGTH: two multiples "
 		    "of 512\n", name);
 		return (2);
 	}
 	memset(bio, 0, sizeof(*bio));
 	bio->b_op = op;
-	bio->b_sector = off / SECT;
+	bio->b_sector = off / PV_SECTOR_SIZE;
 	bio->b_bytes = len;
 	if ((error = pv_blk_io(a->blk, bio)) != 0) {
 		fprintf(stderr, "xbdtool: %s: %s\n", name, strerror(error));
@@ -599,7 +294,7 @@ w_zeroes(struct xbdtool_args *a, const struct pv_disk_info *di)
 	if ((rc = range_io(a, PV_BIO_WRITE_ZEROES, "zeroes", &bio)) != 0)
 		return (rc);
 	fprintf(stderr, "xbdtool: zeroed %ju bytes at %ju\n",
-	    (uintmax_t)bio.b_bytes, (uintmax_t)(bio.b_sector * SECT));
+	    (uintmax_t)bio.b_bytes, (uintmax_t)(bio.b_sector * PV_SECTOR_SIZE));
 	return (0);
 }
 
@@ -630,7 +325,7 @@ w_discard(struct xbdtool_args *a, const struct pv_disk_info *di)
 		return (rc);
 	/* The layer trims to whole granules; say what that leaves. */
 	fprintf(stderr, "xbdtool: discarded %ju bytes at %ju (granularity "
-	    "%u)\n", (uintmax_t)bio.b_bytes, (uintmax_t)(bio.b_sector * SECT),
+	    "%u)\n", (uintmax_t)bio.b_bytes, (uintmax_t)(bio.b_sector * PV_SECTOR_SIZE),
 	    di->di_discard_granularity);
 	return (0);
 }

@@ -5,7 +5,7 @@
 # its PVH note with tools/vm/pvkit-vm, and judge the run by the launcher's
 # exit status and the serial console.
 
-. "$(atf_get_srcdir)/guest.subr"
+. "$(atf_get_srcdir)/../guest/guest.subr"
 
 guest_case selftest \
     "workload=selftest passes: threads, sleep, callout, taskq, interrupts"
