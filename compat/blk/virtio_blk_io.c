@@ -13,6 +13,7 @@
 #include <pv/atomic.h>
 #include <pv/blk.h>
 #include <pv/console.h>
+#include <pv/dma.h>
 #include <pv/libkern.h>
 #include <pv/mem.h>
 
@@ -20,36 +21,26 @@
 
 /*
  * The data as descriptors: frames merged where they are contiguous, cut
- * where a descriptor would pass size_max.  ENOMEM when a page has no
- * frame and no bounce buffer can be had.
+ * where a descriptor would pass size_max.  The data is shared through
+ * pv/dma.h, which bounces it when a page has no frame the device could
+ * reach; ENOMEM when that bounce cannot be had.
  */
 static int
 data_segs(struct vtblk_softc *sc, struct pv_blkcmd *c, struct vq_seg *segs,
     unsigned *nsegp, bool dev_writes)
 {
 	struct vtblk_slot *s = &sc->sc_slots[c->c_slot];
-	const char *va = c->c_data;
+	const char *va;
 	uint64_t left = c->c_bytes, chunk;
 	unsigned n = *nsegp;
 	pv_paddr_t pa;
 
-	/* A bounce if any page has no frame the device could reach. */
-	for (chunk = 0; chunk < left; chunk += PV_PAGE_SIZE)
-		if (pv_vtophys(va + chunk) == PV_PADDR_INVALID)
-			break;
-	if (chunk < left || (left > 0 &&
-	    pv_vtophys(va + left - 1) == PV_PADDR_INVALID)) {
-		s->s_bounce_pages = pv_roundup(left, PV_PAGE_SIZE) /
-		    PV_PAGE_SIZE;
-		s->s_bounce = pv_pages_alloc(s->s_bounce_pages, PV_M_NOWAIT,
-		    NULL);
-		if (s->s_bounce == NULL)
-			return (ENOMEM);
-		if (!dev_writes)
-			memcpy(s->s_bounce, va, left);
-		va = s->s_bounce;
+	if (pv_dma_share(&s->s_dma, c->c_data, left, 1, dev_writes ?
+	    PV_DMA_FROM_DEVICE : PV_DMA_TO_DEVICE) != 0)
+		return (ENOMEM);
+	if (pv_dma_bounced(&s->s_dma))
 		sc->sc_bounced++;
-	}
+	va = s->s_dma.dm_va;
 	while (left > 0) {
 		pa = pv_vtophys(va);
 		chunk = pv_min(left, PV_PAGE_SIZE - (pa & PV_PAGE_MASK));
@@ -72,15 +63,6 @@ data_segs(struct vtblk_softc *sc, struct pv_blkcmd *c, struct vq_seg *segs,
 	return (0);
 }
 
-static void
-slot_unbounce(struct vtblk_slot *s)
-{
-	if (s->s_bounce != NULL)
-		pv_pages_free(s->s_bounce, s->s_bounce_pages);
-	s->s_bounce = NULL;
-	s->s_bounce_pages = 0;
-}
-
 /* The device was stopped: no slot's bounce pages are its any more. */
 void
 vtblk_unbounce_all(struct vtblk_softc *sc)
@@ -88,7 +70,7 @@ vtblk_unbounce_all(struct vtblk_softc *sc)
 	uint32_t i;
 
 	for (i = 0; i < sc->sc_ncmds; i++)
-		slot_unbounce(&sc->sc_slots[i]);
+		pv_dma_unshare(&sc->sc_slots[i].s_dma, false);
 }
 
 /* A queue with room for n descriptors, taking turns. */
@@ -126,7 +108,7 @@ vtblk_start(void *arg, struct pv_blkcmd *c)
 		    VIRTIO_BLK_T_OUT;
 		if ((error = data_segs(sc, c, segs, &n,
 		    c->c_op == PV_BIO_READ)) != 0) {
-			slot_unbounce(s);
+			pv_dma_unshare(&s->s_dma, false);
 			return (error);
 		}
 		break;
@@ -164,13 +146,13 @@ vtblk_start(void *arg, struct pv_blkcmd *c)
 	n++;
 	ndesc = sc->sc_vqi[0].vi_max_indirect >= n ? 1 : n;
 	if ((q = pick_queue(sc, ndesc)) < 0) {
-		slot_unbounce(s);
+		pv_dma_unshare(&s->s_dma, false);
 		pv_blk_freeze(sc->sc_blk, PV_FREEZE_CMDS);
 		return (EAGAIN);
 	}
 	error = virtqueue_enqueue(sc->sc_vqi[q].vi_vq, c, segs, n);
 	if (error != 0) {
-		slot_unbounce(s);
+		pv_dma_unshare(&s->s_dma, false);
 		if (error == EIO)
 			pv_blk_fail(sc->sc_blk, "a queue is broken");
 		return (error);
@@ -242,9 +224,7 @@ complete(struct vtblk_softc *sc, struct pv_blkcmd *c, uint32_t len)
 		    "used length %u", (uintmax_t)c->c_bytes, len);
 		goto bad;
 	}
-	if (error == 0 && c->c_op == PV_BIO_READ && s->s_bounce != NULL)
-		memcpy(c->c_data, s->s_bounce, c->c_bytes);
-	slot_unbounce(s);
+	pv_dma_unshare(&s->s_dma, error == 0);
 	sc->sc_done++;
 	pv_blk_done(sc->sc_blk, c, error);
 	return (true);

@@ -14,6 +14,7 @@
 
 #include <pv/blk.h>
 #include <pv/callout.h>
+#include <pv/dma.h>
 #include <pv/mem.h>
 #include <pv/time.h>
 #include <pvvirtio/virtio.h>
@@ -37,8 +38,7 @@ struct vtblk_dma {
 };
 
 struct vtblk_slot {
-	void		*s_bounce;	/* pages, when the data had no frames */
-	size_t		 s_bounce_pages;
+	struct pv_dma	 s_dma;		/* the data, shared */
 	uint16_t	 s_queue;
 };
 

@@ -37,6 +37,7 @@ pv_kern_init(const char *tunables)
 	pv_ctl_init();
 	kern_presets(tunables);
 	pv_cons_init();
+	pv_dma_init();
 	return (pv_callout_sys_init());
 }
 

@@ -55,6 +55,7 @@ void	 pv_cons_init(void);
 void	 pv_cons_fini(void);
 void	 pv_ctl_init(void);
 void	 pv_ctl_fini(void);
+void	 pv_dma_init(void);
 int	 pv_callout_sys_init(void);
 void	 pv_callout_sys_fini(void);
 

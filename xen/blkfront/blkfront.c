@@ -23,6 +23,7 @@
 #include <xen/io/protocols.h>
 
 #include <pv/console.h>
+#include <pv/dma.h>
 #include <pv/libkern.h>
 #include <pv/mem.h>
 #include <pv/time.h>
@@ -382,9 +383,7 @@ xbd_disconnect(struct xbd_softc *sc, bool requeue)
 			(void)xbd_cmd_end_grants(x);
 			/* The pool goes with the rings below. */
 			x->x_npg = 0;
-			if (x->x_bounce != NULL)
-				pv_pages_free(x->x_bounce, x->x_bounce_pages);
-			x->x_bounce = NULL;
+			pv_dma_unshare(&x->x_dma, false);
 			x->x_inflight = false;
 		}
 		if (requeue && !pv_blk_failed(sc->sc_blk))

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include <pv/console.h>
+#include <pv/dma.h>
 #include <pv/libkern.h>
 #include <pv/mem.h>
 #include <xenpv/evtchn.h>
@@ -349,9 +350,9 @@ pick_ring(struct xbd_softc *sc)
 }
 
 /*
- * Grant each page the data spans, into segs.  Data must be sector
- * aligned; what is not, or what an untrusted backend must not see in
- * place, goes through a bounce buffer of our own pages.
+ * Grant each page the data spans, into segs.  The data is shared through
+ * pv/dma.h: blkif wants it sector aligned, and an untrusted backend must
+ * never see the caller's own pages, so those go through bounce pages.
  */
 static int
 grant_data(struct xbd_softc *sc, struct xbd_cmd *x, struct pv_blkcmd *c,
@@ -363,20 +364,13 @@ grant_data(struct xbd_softc *sc, struct xbd_cmd *x, struct pv_blkcmd *c,
 	uint64_t off, len;
 	pv_paddr_t pa;
 
-	va = (uintptr_t)c->c_data;
-	if (!sc->sc_trusted || (va & (PV_SECTOR_SIZE - 1)) != 0 ||
-	    pv_vtophys(c->c_data) == PV_PADDR_INVALID) {
-		x->x_bounce_pages = (c->c_bytes + PV_PAGE_SIZE - 1) /
-		    PV_PAGE_SIZE;
-		x->x_bounce = pv_pages_alloc(x->x_bounce_pages, PV_M_NOWAIT,
-		    NULL);
-		if (x->x_bounce == NULL)
-			return (ENOMEM);
-		if (c->c_op == PV_BIO_WRITE)
-			memcpy(x->x_bounce, c->c_data, c->c_bytes);
-		va = (uintptr_t)x->x_bounce;
+	if (pv_dma_share(&x->x_dma, c->c_data, c->c_bytes, PV_SECTOR_SIZE,
+	    (ro ? PV_DMA_TO_DEVICE : PV_DMA_FROM_DEVICE) |
+	    (sc->sc_trusted ? 0 : PV_DMA_BOUNCE)) != 0)
+		return (ENOMEM);
+	if (pv_dma_bounced(&x->x_dma))
 		sc->sc_c_bounced++;
-	}
+	va = (uintptr_t)x->x_dma.dm_va;
 	end = va + c->c_bytes;
 	while (va < end) {
 		off = va & PV_PAGE_MASK;
@@ -662,13 +656,10 @@ cmd_finish(struct xbd_softc *sc, struct pv_blkcmd *c, struct xbd_cmd *x,
 		}
 		pgnt_put(r, x);
 	}
-	if (x->x_bounce != NULL) {
-		if (ok && error == 0 && c->c_op == PV_BIO_READ)
-			memcpy(c->c_data, x->x_bounce, c->c_bytes);
-		if (ok)
-			pv_pages_free(x->x_bounce, x->x_bounce_pages);
-		x->x_bounce = NULL;
-	}
+	if (ok)
+		pv_dma_unshare(&x->x_dma, error == 0);
+	else
+		pv_dma_abandon(&x->x_dma);
 	x->x_inflight = false;
 	pv_blk_done(sc->sc_blk, c, ok ? error : EIO);
 }

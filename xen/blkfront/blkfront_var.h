@@ -25,6 +25,7 @@
 #include <xen/io/xenbus.h>
 
 #include <pv/blk.h>
+#include <pv/dma.h>
 #include <pv/sync.h>
 #include <pv/sysctl.h>
 #include <xenpv/gnttab.h>
@@ -86,8 +87,7 @@ struct xbd_cmd {
 	void			*x_ind;		/* indirect segment pages */
 	grant_ref_t		 x_ind_refs[BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST];
 	unsigned		 x_nind;
-	void			*x_bounce;
-	size_t			 x_bounce_pages;
+	struct pv_dma		 x_dma;		/* the data, shared */
 	/* Pool indices: the data pages, then the indirect pages. */
 	uint16_t		 x_pg[XBD_MAX_INDIRECT_SEGS +
 				    BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST];
