@@ -175,6 +175,8 @@ $(O)/tests/%.subr: tests/%.subr
 
 # The one test of the real libxenstore client links it.
 $(O)/tests/tools/xensim/libxenstore_test: LDLIBS_HOSTED += -lxenstore
+# dom0's side of the xenbus probe test is libxenstore.
+$(O)/tests/xen/xenbus_probe_test: LDLIBS_HOSTED += -lxenstore
 # blkback_test reads dom0's error nodes through it.
 $(O)/tests/tools/xensim/blkback_test: LDLIBS_HOSTED += -lxenstore
 # xensim's hypervisor ops, unit-tested on a domain the test builds.

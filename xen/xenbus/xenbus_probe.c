@@ -165,3 +165,19 @@ fail_free:
 	pv_free(xp);
 	return (error);
 }
+
+void
+xenbus_probe_stop(struct xenbus_probe *xp)
+{
+	unsigned i;
+
+	if (xp->xp_watch.w_node != NULL)
+		xenbus_watch_unregister(&xp->xp_watch);
+	pv_taskq_drain(xp->xp_tq, &xp->xp_task);
+	pv_taskq_free(xp->xp_tq);
+	for (i = 0; i < xp->xp_nknown; i++)
+		pv_free(xp->xp_known[i]);
+	pv_free(xp->xp_known);
+	pv_mtx_destroy(&xp->xp_mtx);
+	pv_free(xp);
+}

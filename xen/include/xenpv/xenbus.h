@@ -84,13 +84,15 @@ const char *xenbus_strstate(enum xenbus_state state);
  * is now (node is "device/TYPE/ID"), on the calling thread; then, once
  * xenbus_probe_hotplug is called, for each new one the toolstack adds,
  * from a task queue.  attach may wait for its backend; a node is handed
- * over once it attached.  For the life of the kernel.
+ * over once it attached.  xenbus_probe_stop ends the enumeration (the
+ * devices stay attached).
  */
 struct xenbus_probe;
 typedef int xenbus_attach_fn(const char *node, void *arg);
 int	xenbus_probe_frontends(const char *type, xenbus_attach_fn *attach,
 	    void *arg, struct xenbus_probe **xpp, unsigned *attachedp);
 int	xenbus_probe_hotplug(struct xenbus_probe *xp);
+void	xenbus_probe_stop(struct xenbus_probe *xp);
 
 /* This domain's id, read once at init from xenstore's "domid". */
 domid_t	xenbus_domid(void);
