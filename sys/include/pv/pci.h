@@ -90,7 +90,7 @@ int	 pv_pci_setup_irq(struct pv_pci_dev *dev, unsigned idx,
 	    struct pv_intr *ih);
 void	 pv_pci_release_irqs(struct pv_pci_dev *dev);
 
-/* Enumeration, for the platform's attach loop and for tests. */
+/* Enumeration, for a bus's attach loop (virtio_pci_probe) and tests. */
 typedef void pv_pci_attach_fn(struct pv_pci_dev *dev, uint16_t vendor,
 	    uint16_t device, void *arg);
 void	 pv_pci_foreach(pv_pci_attach_fn *fn, void *arg);
