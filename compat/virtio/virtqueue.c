@@ -345,15 +345,6 @@ virtqueue_enable_intr(struct virtqueue *vq)
 }
 
 void
-virtqueue_disable_intr(struct virtqueue *vq)
-{
-	/* With EVENT_IDX the flags are not looked at (2.7.10). */
-	if (!vq->q_cfg.vc_event_idx)
-		pv_store_rel(&vq->q_avail->flags,
-		    htole16(VRING_AVAIL_F_NO_INTERRUPT));
-}
-
-void
 virtqueue_stats(const struct virtqueue *vq, struct vq_stats *st)
 {
 	*st = vq->q_stats;

@@ -583,22 +583,6 @@ pv_blk_set_info(struct pv_blk *blk, const struct pv_disk_info *info)
 	blk->k_sectors = info->di_sectors;
 }
 
-struct pv_blk *
-pv_blk_find(const char *name)
-{
-	struct pv_blk *blk;
-
-	if (!blk_list_ready)
-		return (NULL);
-	pv_mtx_lock(&blk_list_mtx);
-	TAILQ_FOREACH(blk, &blk_list, k_link) {
-		if (strcmp(blk->k_info.di_name, name) == 0)
-			break;
-	}
-	pv_mtx_unlock(&blk_list_mtx);
-	return (blk);
-}
-
 static void
 blk_counters(struct pv_blk *blk)
 {

@@ -91,12 +91,6 @@ xenbus_printf(xenbus_txn_t t, const char *dir, const char *node,
 }
 
 int
-xenbus_mkdir(xenbus_txn_t t, const char *dir, const char *node)
-{
-	return (path_request(XS_MKDIR, t, dir, node, NULL, NULL));
-}
-
-int
 xenbus_rm(xenbus_txn_t t, const char *dir, const char *node)
 {
 	return (path_request(XS_RM, t, dir, node, NULL, NULL));

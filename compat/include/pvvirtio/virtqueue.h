@@ -75,7 +75,6 @@ void	*virtqueue_dequeue(struct virtqueue *vq, uint32_t *lenp, int *errorp);
  * falls between.
  */
 bool	virtqueue_enable_intr(struct virtqueue *vq);
-void	virtqueue_disable_intr(struct virtqueue *vq);
 bool	virtqueue_broken(const struct virtqueue *vq);
 uint16_t virtqueue_nfree(const struct virtqueue *vq);
 

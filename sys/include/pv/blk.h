@@ -141,7 +141,6 @@ int	pv_blk_io(struct pv_blk *blk, struct pv_bio *bio);
 int	pv_blk_io_polled(struct pv_blk *blk, struct pv_bio *bio,
 	    uint64_t timeout_ns);
 void	pv_blk_info(struct pv_blk *blk, struct pv_disk_info *info);
-struct pv_blk *pv_blk_find(const char *name);
 
 /*
  * For transports.  The disk lock serialises the queue and the transport's
