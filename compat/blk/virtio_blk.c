@@ -415,7 +415,7 @@ out:
 }
 
 static void
-counters(struct vtblk_softc *sc)
+vtblk_counters(struct vtblk_softc *sc)
 {
 	struct pv_ctl *n;
 
@@ -465,7 +465,7 @@ vtblk_attach(struct virtio_dev *vd, struct vtblk_softc **scp)
 	pv_store_rel(&sc->sc_blk, blk);
 	sc->sc_wce = p.p_wce;
 	sc->sc_info = p.p_info;
-	counters(sc);
+	vtblk_counters(sc);
 	vd->vd_config_arg = sc;
 	vd->vd_config_fn = vtblk_config_changed;
 	pv_callout_init(&sc->sc_wd, NULL);

@@ -122,7 +122,7 @@ virtio_pci_attach(struct pv_pci_dev *dev, struct virtio_pci **vpp)
 		return (ENXIO);
 	}
 	pv_pci_enable_busmaster(dev);
-	vp->vp_vd.vd_ops = vp->vp_layout->vl_ops;
+	vp->vp_vd.vd_ops = vp->vp_layout->ly_ops;
 	vp->vp_vd.vd_t = vp;
 	vp->vp_vd.vd_name = vp->vp_name;
 	pv_log(PV_LOG_INFO, vp->vp_name, "virtio-pci %04x:%04x, type %u, %s "
@@ -136,7 +136,7 @@ void
 virtio_pci_detach(struct virtio_pci *vp)
 {
 	/* In case the driver did not: the device must stop first. */
-	vp->vp_layout->vl_ops->vt_reset(vp);
+	vp->vp_layout->ly_ops->vt_reset(vp);
 	vp_intr_teardown(vp);
 	if (vp->vp_layout == &vp_modern_layout)
 		vp_modern_detach(vp);

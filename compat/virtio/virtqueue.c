@@ -164,7 +164,7 @@ virtqueue_broken(const struct virtqueue *vq)
 }
 
 static void
-fill(struct vring_desc *d, const struct vq_seg *s, uint16_t next, bool last)
+vq_fill(struct vring_desc *d, const struct vq_seg *s, uint16_t next, bool last)
 {
 	d->addr = htole64(s->vs_paddr);
 	d->len = htole32(s->vs_len);
@@ -205,7 +205,7 @@ virtqueue_enqueue(struct virtqueue *vq, void *cookie,
 		    vq->q_cfg.vc_max_indirect;
 
 		for (i = 0; i < nsegs; i++)
-			fill(&t[i], &segs[i], (uint16_t)(i + 1),
+			vq_fill(&t[i], &segs[i], (uint16_t)(i + 1),
 			    i + 1u == nsegs);
 		vq->q_desc[head].addr = htole64(pv_vtophys(t));
 		vq->q_desc[head].len = htole32(nsegs *
@@ -217,7 +217,7 @@ virtqueue_enqueue(struct virtqueue *vq, void *cookie,
 		vq->q_stats.vq_indirect++;
 	} else {
 		for (i = 0, d = head; i < nsegs; i++) {
-			fill(&vq->q_desc[d], &segs[i], vq->q_next[d],
+			vq_fill(&vq->q_desc[d], &segs[i], vq->q_next[d],
 			    i + 1u == nsegs);
 			if (i + 1u < nsegs)
 				d = vq->q_next[d];

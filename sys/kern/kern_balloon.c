@@ -106,7 +106,7 @@ pop_page(struct pv_balloon *b)
 
 /* Give up to n pages; returns how many went.  Unlocked. */
 static unsigned
-inflate(struct pv_balloon *b, unsigned n, bool *refusedp)
+balloon_inflate(struct pv_balloon *b, unsigned n, bool *refusedp)
 {
 	struct pv_memstats ms;
 	uint64_t reserve;
@@ -159,7 +159,7 @@ inflate(struct pv_balloon *b, unsigned n, bool *refusedp)
 
 /* Take back up to n pages; returns how many came back.  Unlocked. */
 static unsigned
-deflate(struct pv_balloon *b, unsigned n, bool *refusedp)
+balloon_deflate(struct pv_balloon *b, unsigned n, bool *refusedp)
 {
 	unsigned got, done = 0, i;
 	int error;
@@ -193,7 +193,7 @@ deflate(struct pv_balloon *b, unsigned n, bool *refusedp)
 }
 
 static void
-report(struct pv_balloon *b)
+balloon_report(struct pv_balloon *b)
 {
 	uint64_t size;
 
@@ -228,10 +228,11 @@ balloon_worker(void *arg)
 		refused = false;
 		n = pv_min(size < target ? target - size : size - target,
 		    (uint64_t)b->b_batch);
-		moved = size < target ? inflate(b, (unsigned)n, &refused) :
-		    deflate(b, (unsigned)n, &refused);
+		moved = size < target ?
+		    balloon_inflate(b, (unsigned)n, &refused) :
+		    balloon_deflate(b, (unsigned)n, &refused);
 		if (moved > 0)
-			report(b);
+			balloon_report(b);
 		pv_mtx_lock(&b->b_mtx);
 		if (!refused) {
 			backoff = 0;
@@ -250,7 +251,7 @@ balloon_worker(void *arg)
 }
 
 static void
-counters(struct pv_balloon *b)
+balloon_counters(struct pv_balloon *b)
 {
 	struct pv_ctl *n;
 
@@ -294,7 +295,7 @@ pv_balloon_create(struct pv_balloon **bp, const char *name,
 		goto fail;
 	}
 	pv_mtx_init(&b->b_mtx, "balloon");
-	counters(b);
+	balloon_counters(b);
 	if ((error = pv_thread_create(&b->b_td, b->b_name, balloon_worker,
 	    b)) != 0)
 		goto fail_mtx;
@@ -324,9 +325,9 @@ pv_balloon_destroy(struct pv_balloon *b)
 	pv_thread_join(b->b_td);
 	/* Everything back, while the host lets us. */
 	while (b->b_st.bs_size > 0 && !refused)
-		(void)deflate(b, b->b_batch, &refused);
+		(void)balloon_deflate(b, b->b_batch, &refused);
 	if (b->b_st.bs_size > 0)
-		report(b);
+		balloon_report(b);
 	if ((left = b->b_st.bs_size) > 0) {
 		pv_log(PV_LOG_WARNING, b->b_name, "the host kept %ju pages; "
 		    "they stay out of the allocator", (uintmax_t)left);
