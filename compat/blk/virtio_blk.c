@@ -52,7 +52,7 @@ vtblk_init(void)
 	n = pv_ctl_node(pv_ctl_node(NULL, "hw"), "vtblk");
 	pv_ctl_tunable(n, "max_queues", &vtblk_max_queues, 1, VTBLK_MAX_QUEUES,
 	    "most request queues per disk");
-	pv_ctl_tunable(n, "queue_size", &vtblk_queue_size, 0, 32768,
+	pv_ctl_tunable(n, "queue_size", &vtblk_queue_size, 0, VQ_SIZE_MAX,
 	    "largest queue to ask for, 0 for the device's");
 	pv_ctl_tunable(n, "indirect", &vtblk_indirect, 0, 1,
 	    "use indirect descriptors when offered");
@@ -175,9 +175,14 @@ read_params(struct vtblk_softc *sc, struct vtblk_params *p)
 	di->di_sector_size = PV_SECTOR_SIZE;
 	if (virtio_has(vd, VIRTIO_BLK_F_BLK_SIZE)) {
 		v = cfg32(vd, cfg.blk_size);
-		if (!pv_powerof2(v) || v < PV_SECTOR_SIZE || v > 65536)
-			return (bad_field(sc, "blk_size", v,
-			    "not a power of 2 from 512 to 65536"));
+		if (!pv_powerof2(v) || v < PV_SECTOR_SIZE ||
+		    v > PV_SECTOR_SIZE_MAX) {
+			char want[64];
+
+			snprintf(want, sizeof(want), "not a power of 2 from "
+			    "%u to %u", PV_SECTOR_SIZE, PV_SECTOR_SIZE_MAX);
+			return (bad_field(sc, "blk_size", v, want));
+		}
 		di->di_sector_size = v;
 	}
 	di->di_phys_sector_size = di->di_sector_size;

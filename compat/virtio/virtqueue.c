@@ -66,7 +66,8 @@ virtqueue_alloc(struct virtqueue **vqp, const struct vq_config *cfg)
 	size_t used_off, bytes;
 	uint16_t n = cfg->vc_size, i;
 
-	if (n == 0 || !pv_powerof2(n) || n > 32768 || cfg->vc_notify == NULL ||
+	if (n == 0 || !pv_powerof2(n) || n > VQ_SIZE_MAX ||
+	    cfg->vc_notify == NULL ||
 	    (cfg->vc_indirect && cfg->vc_max_indirect < 2))
 		return (EINVAL);
 	if ((vq = pv_malloc(sizeof(*vq), PV_M_ZERO | PV_M_NOWAIT)) == NULL)

@@ -620,7 +620,8 @@ pv_blk_create(struct pv_blk **blkp, const struct pv_disk_info *info,
 	if (lim->bl_max_cmds == 0 || lim->bl_max_segments == 0 ||
 	    lim->bl_max_bytes < info->di_sector_size ||
 	    !pv_powerof2(info->di_sector_size) ||
-	    info->di_sector_size < PV_SECTOR_SIZE)
+	    info->di_sector_size < PV_SECTOR_SIZE ||
+	    info->di_sector_size > PV_SECTOR_SIZE_MAX)
 		return (EINVAL);
 	if (!blk_list_ready) {
 		pv_mtx_init(&blk_list_mtx, "blklist");

@@ -200,8 +200,8 @@ xbd_gather(struct xbd_softc *sc, struct pv_disk_info *di, uint64_t *segsp)
 	if (xenbus_read_u64(t, be, "sectors", UINT64_MAX / PV_SECTOR_SIZE,
 	    &sectors) != 0 ||
 	    xenbus_read_u64_default(t, be, "info", UINT32_MAX, 0, &info) ||
-	    xenbus_read_u64_default(t, be, "sector-size", 1u << 16, 512,
-	    &ssize) ||
+	    xenbus_read_u64_default(t, be, "sector-size", PV_SECTOR_SIZE_MAX,
+	    PV_SECTOR_SIZE, &ssize) ||
 	    xenbus_read_u64_default(t, be, "physical-sector-size", 1u << 20,
 	    ssize, &pssize) ||
 	    xenbus_read_u64_default(t, be, "feature-flush-cache", 1, 0,

@@ -22,6 +22,11 @@
 #include <pv/queue.h>
 
 #define	PV_SECTOR_SIZE	512
+/*
+ * The largest logical block a disk may have: 64 KiB, as Linux's block
+ * layer allows.  A backend or device that claims more is refused.
+ */
+#define	PV_SECTOR_SIZE_MAX	65536
 
 enum pv_bio_op {
 	PV_BIO_READ,
