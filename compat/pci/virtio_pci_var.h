@@ -84,7 +84,7 @@ struct virtio_pci {
 	uint64_t	 vp_config_changes;
 };
 
-/* hw.virtio_pci.*, registered at the first attach. */
+/* hw.virtio_pci.*, registered at the first attach of each kernel. */
 struct vp_tunables {
 	uint32_t	tu_force_legacy;
 	uint32_t	tu_disable_msix;

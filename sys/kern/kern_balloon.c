@@ -50,25 +50,23 @@ struct pv_balloon {
 	struct pv_ctl		*b_ctl;
 };
 
-static uint32_t	balloon_backoff_max_ms = 3200;
-/* Never give away the guest's last pages: a host may ask for them all. */
-static uint32_t	balloon_reserve_pct = 5;
-static bool	balloon_tunables_done;
+static uint32_t	balloon_backoff_max_ms;
+static uint32_t	balloon_reserve_pct;
+
+static const struct pv_tunable balloon_tunable_list[] = {
+	{ "backoff_max_ms", &balloon_backoff_max_ms, 3200, 10, 600000,
+	    "longest wait before trying again after a refusal" },
+	/* Never give away the guest's last pages: a host may ask for all. */
+	{ "reserve_pct", &balloon_reserve_pct, 5, 0, 50,
+	    "percent of RAM the balloon leaves free whatever the target" },
+};
+PV_TUNABLES(balloon_tunables, "hw.balloon", balloon_tunable_list);
 
 void
 pv_balloon_init(void)
 {
-	struct pv_ctl *n;
-
-	if (balloon_tunables_done)
-		return;
-	balloon_tunables_done = true;
+	pv_ctl_tunables(&balloon_tunables);
 	(void)pv_ctl_node(pv_ctl_node(NULL, "dev"), "balloon");
-	n = pv_ctl_node(pv_ctl_node(NULL, "hw"), "balloon");
-	pv_ctl_tunable(n, "backoff_max_ms", &balloon_backoff_max_ms, 10,
-	    600000, "longest wait before trying again after a refusal");
-	pv_ctl_tunable(n, "reserve_pct", &balloon_reserve_pct, 0, 50,
-	    "percent of RAM the balloon leaves free whatever the target");
 }
 
 /* Keep a page's address; the balloon is locked. */

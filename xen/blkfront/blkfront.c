@@ -32,31 +32,31 @@
 
 #include "blkfront_var.h"
 
-/* Front-end limits, as loader tunables. */
-static uint32_t	xbd_max_ring_order = 4;		/* 16 pages */
-static uint32_t	xbd_max_indirect = 256;		/* 1 MiB requests */
-static uint32_t	xbd_max_queues = 4;
-static uint32_t	xbd_persistent = 1;
-static bool	xbd_tunables_done;
+/* Front-end limits, as loader tunables; defaults in the table. */
+static uint32_t	xbd_max_ring_order;
+static uint32_t	xbd_max_indirect;
+static uint32_t	xbd_max_queues;
+static uint32_t	xbd_persistent;
+
+static const struct pv_tunable xbd_tunable_list[] = {
+	/* 4: 16 pages. */
+	{ "max_ring_order", &xbd_max_ring_order, 4, 0, XBD_MAX_RING_ORDER,
+	    "log2 of the most ring pages to use" },
+	/* 256: 1 MiB requests. */
+	{ "max_indirect", &xbd_max_indirect, 256, 0, XBD_MAX_INDIRECT_SEGS,
+	    "most segments per indirect request" },
+	{ "max_queues", &xbd_max_queues, 4, 1, XBD_MAX_QUEUES,
+	    "most rings (queues) per disk" },
+	{ "persistent", &xbd_persistent, 1, 0, 1,
+	    "offer persistent grants" },
+};
+PV_TUNABLES(xbd_tunables, "hw.xbd", xbd_tunable_list);
 
 void
 xbd_init(void)
 {
-	struct pv_ctl *n;
-
-	if (xbd_tunables_done)
-		return;
-	xbd_tunables_done = true;
+	pv_ctl_tunables(&xbd_tunables);
 	(void)pv_ctl_node(pv_ctl_node(NULL, "dev"), "xbd");
-	n = pv_ctl_node(pv_ctl_node(NULL, "hw"), "xbd");
-	pv_ctl_tunable(n, "max_ring_order", &xbd_max_ring_order, 0,
-	    XBD_MAX_RING_ORDER, "log2 of the most ring pages to use");
-	pv_ctl_tunable(n, "max_indirect", &xbd_max_indirect, 0,
-	    XBD_MAX_INDIRECT_SEGS, "most segments per indirect request");
-	pv_ctl_tunable(n, "max_queues", &xbd_max_queues, 1, XBD_MAX_QUEUES,
-	    "most rings (queues) per disk");
-	pv_ctl_tunable(n, "persistent", &xbd_persistent, 0, 1,
-	    "offer persistent grants");
 }
 
 bool
