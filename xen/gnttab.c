@@ -33,7 +33,7 @@ static struct pv_taskq		*gnt_tq;
 static struct pv_task		 gnt_task;
 
 static grant_entry_v1_t *
-entry(grant_ref_t ref)
+gnt_entry(grant_ref_t ref)
 {
 	return (&gnt_frame[ref / PER_FRAME][ref % PER_FRAME]);
 }
@@ -226,7 +226,7 @@ xen_gnttab_release(struct xen_grefs *g, grant_ref_t ref)
 void
 xen_gnttab_grant(grant_ref_t ref, domid_t domid, pv_pfn_t pfn, bool readonly)
 {
-	grant_entry_v1_t *e = entry(ref);
+	grant_entry_v1_t *e = gnt_entry(ref);
 
 	e->frame = (uint32_t)pfn;
 	e->domid = domid;
@@ -239,7 +239,7 @@ xen_gnttab_grant(grant_ref_t ref, domid_t domid, pv_pfn_t pfn, bool readonly)
 int
 xen_gnttab_end(grant_ref_t ref)
 {
-	grant_entry_v1_t *e = entry(ref);
+	grant_entry_v1_t *e = gnt_entry(ref);
 	uint16_t flags;
 
 	flags = pv_load_acq(&e->flags);
@@ -253,7 +253,7 @@ xen_gnttab_end(grant_ref_t ref)
 uint16_t
 xen_gnttab_flags(grant_ref_t ref)
 {
-	return (pv_load_acq(&entry(ref)->flags));
+	return (pv_load_acq(&gnt_entry(ref)->flags));
 }
 
 void

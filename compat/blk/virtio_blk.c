@@ -29,41 +29,41 @@
 #define	VTBLK_CONFIG_LEN \
 	offsetof(struct virtio_blk_config, max_secure_erase_sectors)
 
-static uint32_t	vtblk_max_queues = 4;
-static uint32_t	vtblk_queue_size;		/* 0: the device's */
-static uint32_t	vtblk_indirect = 1;
-static uint32_t	vtblk_event_idx = 1;
-static uint32_t	vtblk_max_segs = 256;		/* 1 MiB of pages */
-static uint32_t	vtblk_writeback;		/* 0: the device's choice */
-/* No completion for this long with requests out: look, and kick again. */
-uint32_t	vtblk_stall_ms = 20;
-static bool	vtblk_tunables_done;
+/* hw.vtblk.*: their defaults are in the table below. */
+static uint32_t	vtblk_max_queues;
+static uint32_t	vtblk_queue_size;
+static uint32_t	vtblk_indirect;
+static uint32_t	vtblk_event_idx;
+static uint32_t	vtblk_max_segs;
+static uint32_t	vtblk_writeback;
+uint32_t	vtblk_stall_ms;
 static unsigned	vtblk_units;
+
+static const struct pv_tunable vtblk_tunable_list[] = {
+	{ "max_queues", &vtblk_max_queues, 4, 1, VTBLK_MAX_QUEUES,
+	    "most request queues per disk" },
+	{ "queue_size", &vtblk_queue_size, 0, 0, VQ_SIZE_MAX,
+	    "largest queue to ask for, 0 for the device's" },
+	{ "indirect", &vtblk_indirect, 1, 0, 1,
+	    "use indirect descriptors when offered" },
+	{ "event_idx", &vtblk_event_idx, 1, 0, 1,
+	    "use event-index notification suppression when offered" },
+	/* 256: 1 MiB of pages. */
+	{ "max_segs", &vtblk_max_segs, 256, 1, 1024,
+	    "most data descriptors per request" },
+	{ "writeback", &vtblk_writeback, 0, 0, 1,
+	    "ask a CONFIG_WCE device for a write-back cache" },
+	/* No completion for this long with requests out: look, kick again. */
+	{ "stall_ms", &vtblk_stall_ms, 20, 1, 60000,
+	    "look for lost notifications after this long without progress" },
+};
+PV_TUNABLES(vtblk_tunables, "hw.vtblk", vtblk_tunable_list);
 
 void
 vtblk_init(void)
 {
-	struct pv_ctl *n;
-
-	if (vtblk_tunables_done)
-		return;
-	vtblk_tunables_done = true;
+	pv_ctl_tunables(&vtblk_tunables);
 	(void)pv_ctl_node(pv_ctl_node(NULL, "dev"), "vtblk");
-	n = pv_ctl_node(pv_ctl_node(NULL, "hw"), "vtblk");
-	pv_ctl_tunable(n, "max_queues", &vtblk_max_queues, 1, VTBLK_MAX_QUEUES,
-	    "most request queues per disk");
-	pv_ctl_tunable(n, "queue_size", &vtblk_queue_size, 0, 32768,
-	    "largest queue to ask for, 0 for the device's");
-	pv_ctl_tunable(n, "indirect", &vtblk_indirect, 0, 1,
-	    "use indirect descriptors when offered");
-	pv_ctl_tunable(n, "event_idx", &vtblk_event_idx, 0, 1,
-	    "use event-index notification suppression when offered");
-	pv_ctl_tunable(n, "max_segs", &vtblk_max_segs, 1, 1024,
-	    "most data descriptors per request");
-	pv_ctl_tunable(n, "writeback", &vtblk_writeback, 0, 1,
-	    "ask a CONFIG_WCE device for a write-back cache");
-	pv_ctl_tunable(n, "stall_ms", &vtblk_stall_ms, 1, 60000,
-	    "look for lost notifications after this long without progress");
 }
 
 static uint64_t
@@ -175,9 +175,14 @@ read_params(struct vtblk_softc *sc, struct vtblk_params *p)
 	di->di_sector_size = PV_SECTOR_SIZE;
 	if (virtio_has(vd, VIRTIO_BLK_F_BLK_SIZE)) {
 		v = cfg32(vd, cfg.blk_size);
-		if (!pv_powerof2(v) || v < PV_SECTOR_SIZE || v > 65536)
-			return (bad_field(sc, "blk_size", v,
-			    "not a power of 2 from 512 to 65536"));
+		if (!pv_powerof2(v) || v < PV_SECTOR_SIZE ||
+		    v > PV_SECTOR_SIZE_MAX) {
+			char want[64];
+
+			snprintf(want, sizeof(want), "not a power of 2 from "
+			    "%u to %u", PV_SECTOR_SIZE, PV_SECTOR_SIZE_MAX);
+			return (bad_field(sc, "blk_size", v, want));
+		}
 		di->di_sector_size = v;
 	}
 	di->di_phys_sector_size = di->di_sector_size;
@@ -415,7 +420,7 @@ out:
 }
 
 static void
-counters(struct vtblk_softc *sc)
+vtblk_counters(struct vtblk_softc *sc)
 {
 	struct pv_ctl *n;
 
@@ -465,7 +470,7 @@ vtblk_attach(struct virtio_dev *vd, struct vtblk_softc **scp)
 	pv_store_rel(&sc->sc_blk, blk);
 	sc->sc_wce = p.p_wce;
 	sc->sc_info = p.p_info;
-	counters(sc);
+	vtblk_counters(sc);
 	vd->vd_config_arg = sc;
 	vd->vd_config_fn = vtblk_config_changed;
 	pv_callout_init(&sc->sc_wd, NULL);

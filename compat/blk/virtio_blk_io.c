@@ -183,7 +183,7 @@ vtblk_kick(void *arg)
  * buffers go back to their owners.
  */
 static void
-broken(struct vtblk_softc *sc, const char *why)
+vtblk_broken(struct vtblk_softc *sc, const char *why)
 {
 	pv_blk_fail(sc->sc_blk, why);
 	virtio_fail(sc->sc_vd, why);
@@ -193,7 +193,7 @@ broken(struct vtblk_softc *sc, const char *why)
 
 /* Check what the device said of one command, and end it. */
 static bool
-complete(struct vtblk_softc *sc, struct pv_blkcmd *c, uint32_t len)
+vtblk_complete(struct vtblk_softc *sc, struct pv_blkcmd *c, uint32_t len)
 {
 	struct vtblk_dma *d = &sc->sc_dma[c->c_slot];
 	struct vtblk_slot *s = &sc->sc_slots[c->c_slot];
@@ -229,13 +229,13 @@ complete(struct vtblk_softc *sc, struct pv_blkcmd *c, uint32_t len)
 	pv_blk_done(sc->sc_blk, c, error);
 	return (true);
 bad:
-	broken(sc, why);
+	vtblk_broken(sc, why);
 	return (false);
 }
 
 /* Take every completion of queue q; the disk is locked. */
 static void
-reap(struct vtblk_softc *sc, unsigned q)
+vtblk_reap(struct vtblk_softc *sc, unsigned q)
 {
 	struct virtqueue *vq = sc->sc_vqi[q].vi_vq;
 	struct pv_blkcmd *c;
@@ -246,15 +246,15 @@ reap(struct vtblk_softc *sc, unsigned q)
 		while ((c = virtqueue_dequeue(vq, &len, &error)) != NULL) {
 			if (c->c_state != PV_CMD_BUSY ||
 			    sc->sc_slots[c->c_slot].s_queue != q) {
-				broken(sc, "a completion for a request not in "
-				    "flight on its queue");
+				vtblk_broken(sc, "a completion for a request "
+				    "not in flight on its queue");
 				return;
 			}
-			if (!complete(sc, c, len))
+			if (!vtblk_complete(sc, c, len))
 				return;
 		}
 		if (error != 0) {
-			broken(sc, "the device broke a queue");
+			vtblk_broken(sc, "the device broke a queue");
 			return;
 		}
 	} while (virtqueue_enable_intr(vq));
@@ -272,7 +272,7 @@ vtblk_vq_intr(void *arg)
 	pv_blk_lock(sc->sc_blk);
 	sc->sc_intrs++;
 	if (!pv_blk_failed(sc->sc_blk))
-		reap(sc, vq->q_idx);
+		vtblk_reap(sc, vq->q_idx);
 	pv_blk_unlock(sc->sc_blk);
 }
 
@@ -293,7 +293,7 @@ vtblk_watchdog(void *arg)
 	if (!pv_blk_failed(sc->sc_blk) && !sc->sc_suspended &&
 	    pv_blk_busy(sc->sc_blk) > 0 && sc->sc_done == sc->sc_done_seen) {
 		for (q = 0; q < sc->sc_nq && !pv_blk_failed(sc->sc_blk); q++)
-			reap(sc, q);
+			vtblk_reap(sc, q);
 		if (sc->sc_done == sc->sc_done_seen) {
 			if (sc->sc_stalls++ == 0)
 				pv_log(PV_LOG_WARNING, sc->sc_name, "no "
@@ -320,7 +320,7 @@ vtblk_poll(void *arg)
 
 	pv_blk_lock(sc->sc_blk);
 	for (q = 0; q < sc->sc_nq && !pv_blk_failed(sc->sc_blk); q++)
-		reap(sc, q);
+		vtblk_reap(sc, q);
 	pv_blk_unlock(sc->sc_blk);
 }
 

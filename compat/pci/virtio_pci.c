@@ -30,24 +30,16 @@
 #define	VP_ID_MODERN_LAST	0x107f
 
 struct vp_tunables vp_tunables;
-static bool vp_tunables_done;
 
-static void
-vp_tunables_init(void)
-{
-	struct pv_ctl *n;
-
-	if (vp_tunables_done)
-		return;
-	vp_tunables_done = true;
-	n = pv_ctl_node(pv_ctl_node(NULL, "hw"), "virtio_pci");
-	pv_ctl_tunable(n, "force_legacy", &vp_tunables.tu_force_legacy, 0, 1,
-	    "drive transitional devices through the legacy interface");
-	pv_ctl_tunable(n, "disable_msix", &vp_tunables.tu_disable_msix, 0, 1,
-	    "do not use MSI-X");
-	pv_ctl_tunable(n, "disable_msi", &vp_tunables.tu_disable_msi, 0, 1,
-	    "do not use MSI");
-}
+static const struct pv_tunable vp_tunable_list[] = {
+	{ "force_legacy", &vp_tunables.tu_force_legacy, 0, 0, 1,
+	    "drive transitional devices through the legacy interface" },
+	{ "disable_msix", &vp_tunables.tu_disable_msix, 0, 0, 1,
+	    "do not use MSI-X" },
+	{ "disable_msi", &vp_tunables.tu_disable_msi, 0, 0, 1,
+	    "do not use MSI" },
+};
+PV_TUNABLES(vp_tunables_reg, "hw.virtio_pci", vp_tunable_list);
 
 bool
 virtio_pci_match(uint16_t vendor, uint16_t device)
@@ -109,7 +101,7 @@ virtio_pci_attach(struct pv_pci_dev *dev, struct virtio_pci **vpp)
 		    "is reserved; not attached");
 		return (ENXIO);
 	}
-	vp_tunables_init();
+	pv_ctl_tunables(&vp_tunables_reg);
 
 	vp = pv_malloc(sizeof(*vp), PV_M_ZERO);
 	vp->vp_unit = vp_units++;
@@ -122,7 +114,7 @@ virtio_pci_attach(struct pv_pci_dev *dev, struct virtio_pci **vpp)
 		return (ENXIO);
 	}
 	pv_pci_enable_busmaster(dev);
-	vp->vp_vd.vd_ops = vp->vp_layout->vl_ops;
+	vp->vp_vd.vd_ops = vp->vp_layout->ly_ops;
 	vp->vp_vd.vd_t = vp;
 	vp->vp_vd.vd_name = vp->vp_name;
 	pv_log(PV_LOG_INFO, vp->vp_name, "virtio-pci %04x:%04x, type %u, %s "
@@ -136,7 +128,7 @@ void
 virtio_pci_detach(struct virtio_pci *vp)
 {
 	/* In case the driver did not: the device must stop first. */
-	vp->vp_layout->vl_ops->vt_reset(vp);
+	vp->vp_layout->ly_ops->vt_reset(vp);
 	vp_intr_teardown(vp);
 	if (vp->vp_layout == &vp_modern_layout)
 		vp_modern_detach(vp);

@@ -63,7 +63,7 @@ vp_vec_intr(void *arg)
 		break;
 	case VV_ISR:
 		/* Read once: the read clears it and lowers INTx. */
-		isr = vp->vp_layout->vl_read_isr(vp);
+		isr = vp->vp_layout->ly_read_isr(vp);
 		if ((isr & VIRTIO_PCI_ISR_CONFIG) != 0)
 			vp_config_changed(vp);
 		if ((isr & 1) != 0)
@@ -76,14 +76,14 @@ vp_vec_intr(void *arg)
 static void
 vecs_release(struct virtio_pci *vp, bool programmed)
 {
-	const struct vp_layout *vl = vp->vp_layout;
+	const struct vp_layout *ly = vp->vp_layout;
 	unsigned i;
 
 	/* Legacy vector registers exist only while MSI-X is on. */
 	if (programmed) {
-		(void)vl->vl_config_vector(vp, VIRTIO_MSI_NO_VECTOR);
+		(void)ly->ly_config_vector(vp, VIRTIO_MSI_NO_VECTOR);
 		for (i = 0; i < vp->vp_nqueues; i++)
-			(void)vl->vl_queue_vector(vp, (uint16_t)i,
+			(void)ly->ly_queue_vector(vp, (uint16_t)i,
 			    VIRTIO_MSI_NO_VECTOR);
 	}
 	pv_pci_release_irqs(vp->vp_dev);
@@ -138,7 +138,7 @@ vecs_establish(struct virtio_pci *vp, unsigned n, enum virtio_pci_intr intr)
 static int
 try_msix(struct virtio_pci *vp, unsigned n, enum virtio_pci_intr intr)
 {
-	const struct vp_layout *vl = vp->vp_layout;
+	const struct vp_layout *ly = vp->vp_layout;
 	unsigned count, q;
 	uint16_t want, got;
 	int error;
@@ -156,14 +156,14 @@ try_msix(struct virtio_pci *vp, unsigned n, enum virtio_pci_intr intr)
 		vecs_release(vp, false);
 		return (error);
 	}
-	if ((got = vl->vl_config_vector(vp, 0)) != 0) {
+	if ((got = ly->ly_config_vector(vp, 0)) != 0) {
 		pv_log(PV_LOG_NOTICE, vp->vp_name, "%s: config vector 0 read "
 		    "back as %#x", virtio_pci_intr_name(intr), got);
 		goto refused;
 	}
 	for (q = 0; q < vp->vp_nqueues; q++) {
 		want = intr == VIRTIO_PCI_INTR_MSIX ? (uint16_t)(q + 1) : 1;
-		if ((got = vl->vl_queue_vector(vp, (uint16_t)q, want)) !=
+		if ((got = ly->ly_queue_vector(vp, (uint16_t)q, want)) !=
 		    want) {
 			pv_log(PV_LOG_NOTICE, vp->vp_name, "%s: queue %u "
 			    "vector %u read back as %#x",

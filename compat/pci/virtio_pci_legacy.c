@@ -28,46 +28,46 @@
 #define	IO_WRITE_4(vp, o, v)	pv_bus_write_4((vp)->vp_io, (o), (v))
 
 static void
-vl_reset(void *t)
+vpl_reset(void *t)
 {
 	/* Synchronous on legacy devices: status reads 0 at once. */
 	IO_WRITE_1((struct virtio_pci *)t, VIRTIO_PCI_STATUS, 0);
 }
 
 static uint8_t
-vl_get_status(void *t)
+vpl_get_status(void *t)
 {
 	return (IO_READ_1((struct virtio_pci *)t, VIRTIO_PCI_STATUS));
 }
 
 static void
-vl_set_status(void *t, uint8_t status)
+vpl_set_status(void *t, uint8_t status)
 {
 	IO_WRITE_1((struct virtio_pci *)t, VIRTIO_PCI_STATUS, status);
 }
 
 static uint64_t
-vl_get_features(void *t)
+vpl_get_features(void *t)
 {
 	return (IO_READ_4((struct virtio_pci *)t, VIRTIO_PCI_HOST_FEATURES));
 }
 
 static void
-vl_set_features(void *t, uint64_t features)
+vpl_set_features(void *t, uint64_t features)
 {
 	IO_WRITE_4((struct virtio_pci *)t, VIRTIO_PCI_GUEST_FEATURES,
 	    (uint32_t)features);
 }
 
 static uint32_t
-vl_config_generation(void *t)
+vpl_config_generation(void *t)
 {
 	(void)t;
 	return (0);
 }
 
 static void
-vl_read_config(void *t, unsigned off, void *buf, unsigned len)
+vpl_read_config(void *t, unsigned off, void *buf, unsigned len)
 {
 	struct virtio_pci *vp = t;
 	uint32_t base = VIRTIO_PCI_CONFIG_OFF(vp->vp_msix_on);
@@ -83,7 +83,7 @@ vl_read_config(void *t, unsigned off, void *buf, unsigned len)
 }
 
 static int
-vl_write_config(void *t, unsigned off, const void *buf, unsigned len)
+vpl_write_config(void *t, unsigned off, const void *buf, unsigned len)
 {
 	struct virtio_pci *vp = t;
 	uint32_t base = VIRTIO_PCI_CONFIG_OFF(vp->vp_msix_on);
@@ -96,14 +96,14 @@ vl_write_config(void *t, unsigned off, const void *buf, unsigned len)
 }
 
 static bool
-vl_modern(void *t)
+vpl_modern(void *t)
 {
 	(void)t;
 	return (false);
 }
 
 static uint16_t
-vl_queue_max(void *t, uint16_t idx)
+vpl_queue_max(void *t, uint16_t idx)
 {
 	struct virtio_pci *vp = t;
 
@@ -112,7 +112,7 @@ vl_queue_max(void *t, uint16_t idx)
 }
 
 static bool
-vl_queue_size_fixed(void *t)
+vpl_queue_size_fixed(void *t)
 {
 	(void)t;
 	return (true);
@@ -126,7 +126,7 @@ vl_queue_size_fixed(void *t)
  * next page boundary after avail and its event word.
  */
 static int
-legacy_layout_ok(struct virtqueue *vq)
+vpl_layout_ok(struct virtqueue *vq)
 {
 	pv_paddr_t desc, avail, used;
 	uint64_t n;
@@ -141,7 +141,7 @@ legacy_layout_ok(struct virtqueue *vq)
 }
 
 static int
-vl_queue_enable(void *t, uint16_t idx, struct virtqueue *vq)
+vpl_queue_enable(void *t, uint16_t idx, struct virtqueue *vq)
 {
 	struct virtio_pci *vp = t;
 	pv_paddr_t desc;
@@ -155,7 +155,7 @@ vl_queue_enable(void *t, uint16_t idx, struct virtqueue *vq)
 		    "changed under us", idx);
 		return (EIO);
 	}
-	if (!legacy_layout_ok(vq)) {
+	if (!vpl_layout_ok(vq)) {
 		pv_log(PV_LOG_ERR, vp->vp_name, "queue %u: not in the legacy "
 		    "ring layout", idx);
 		return (EINVAL);
@@ -178,20 +178,20 @@ vl_queue_enable(void *t, uint16_t idx, struct virtqueue *vq)
 }
 
 static void
-vl_notify(void *t, uint16_t idx)
+vpl_notify(void *t, uint16_t idx)
 {
 	IO_WRITE_2((struct virtio_pci *)t, VIRTIO_PCI_QUEUE_NOTIFY, idx);
 }
 
 static uint16_t
-vl_config_vector(struct virtio_pci *vp, uint16_t v)
+vpl_config_vector(struct virtio_pci *vp, uint16_t v)
 {
 	IO_WRITE_2(vp, VIRTIO_MSI_CONFIG_VECTOR, v);
 	return (IO_READ_2(vp, VIRTIO_MSI_CONFIG_VECTOR));
 }
 
 static uint16_t
-vl_queue_vector(struct virtio_pci *vp, uint16_t q, uint16_t v)
+vpl_queue_vector(struct virtio_pci *vp, uint16_t q, uint16_t v)
 {
 	IO_WRITE_2(vp, VIRTIO_PCI_QUEUE_SEL, q);
 	IO_WRITE_2(vp, VIRTIO_MSI_QUEUE_VECTOR, v);
@@ -199,34 +199,34 @@ vl_queue_vector(struct virtio_pci *vp, uint16_t q, uint16_t v)
 }
 
 static uint8_t
-vl_read_isr(struct virtio_pci *vp)
+vpl_read_isr(struct virtio_pci *vp)
 {
 	return (IO_READ_1(vp, VIRTIO_PCI_ISR));
 }
 
-static const struct virtio_transport_ops vl_ops = {
-	.vt_reset = vl_reset,
-	.vt_get_status = vl_get_status,
-	.vt_set_status = vl_set_status,
-	.vt_get_features = vl_get_features,
-	.vt_set_features = vl_set_features,
-	.vt_config_generation = vl_config_generation,
-	.vt_read_config = vl_read_config,
-	.vt_write_config = vl_write_config,
-	.vt_modern = vl_modern,
-	.vt_queue_max = vl_queue_max,
-	.vt_queue_size_fixed = vl_queue_size_fixed,
+static const struct virtio_transport_ops vpl_ops = {
+	.vt_reset = vpl_reset,
+	.vt_get_status = vpl_get_status,
+	.vt_set_status = vpl_set_status,
+	.vt_get_features = vpl_get_features,
+	.vt_set_features = vpl_set_features,
+	.vt_config_generation = vpl_config_generation,
+	.vt_read_config = vpl_read_config,
+	.vt_write_config = vpl_write_config,
+	.vt_modern = vpl_modern,
+	.vt_queue_max = vpl_queue_max,
+	.vt_queue_size_fixed = vpl_queue_size_fixed,
 	.vt_intr_setup = vp_intr_setup,
 	.vt_intr_teardown = vp_intr_teardown,
-	.vt_queue_enable = vl_queue_enable,
-	.vt_notify = vl_notify,
+	.vt_queue_enable = vpl_queue_enable,
+	.vt_notify = vpl_notify,
 };
 
 const struct vp_layout vp_legacy_layout = {
-	.vl_ops = &vl_ops,
-	.vl_config_vector = vl_config_vector,
-	.vl_queue_vector = vl_queue_vector,
-	.vl_read_isr = vl_read_isr,
+	.ly_ops = &vpl_ops,
+	.ly_config_vector = vpl_config_vector,
+	.ly_queue_vector = vpl_queue_vector,
+	.ly_read_isr = vpl_read_isr,
 };
 
 int
@@ -264,7 +264,7 @@ vp_legacy_attach(struct virtio_pci *vp, char *why, size_t len)
 		return (ENXIO);
 	}
 	vp->vp_layout = &vp_legacy_layout;
-	vl_reset(vp);
+	vpl_reset(vp);
 	return (0);
 }
 

@@ -30,7 +30,7 @@
 #define	C_WRITE_4(vp, o, v)	pv_bus_write_4((vp)->vp_common.vw_res, (o), (v))
 
 static void
-vm_reset(void *t)
+vpm_reset(void *t)
 {
 	struct virtio_pci *vp = t;
 	int i;
@@ -46,19 +46,19 @@ vm_reset(void *t)
 }
 
 static uint8_t
-vm_get_status(void *t)
+vpm_get_status(void *t)
 {
 	return (C_READ_1((struct virtio_pci *)t, VIRTIO_PCI_COMMON_STATUS));
 }
 
 static void
-vm_set_status(void *t, uint8_t status)
+vpm_set_status(void *t, uint8_t status)
 {
 	C_WRITE_1((struct virtio_pci *)t, VIRTIO_PCI_COMMON_STATUS, status);
 }
 
 static uint64_t
-vm_get_features(void *t)
+vpm_get_features(void *t)
 {
 	struct virtio_pci *vp = t;
 	uint64_t lo, hi;
@@ -71,7 +71,7 @@ vm_get_features(void *t)
 }
 
 static void
-vm_set_features(void *t, uint64_t features)
+vpm_set_features(void *t, uint64_t features)
 {
 	struct virtio_pci *vp = t;
 
@@ -82,14 +82,14 @@ vm_set_features(void *t, uint64_t features)
 }
 
 static uint32_t
-vm_config_generation(void *t)
+vpm_config_generation(void *t)
 {
 	return (C_READ_1((struct virtio_pci *)t,
 	    VIRTIO_PCI_COMMON_CFGGENERATION));
 }
 
 static void
-vm_read_config(void *t, unsigned off, void *buf, unsigned len)
+vpm_read_config(void *t, unsigned off, void *buf, unsigned len)
 {
 	struct virtio_pci *vp = t;
 	uint32_t size = vp->vp_devcfg.vw_reg.vr_len;
@@ -104,7 +104,7 @@ vm_read_config(void *t, unsigned off, void *buf, unsigned len)
 }
 
 static int
-vm_write_config(void *t, unsigned off, const void *buf, unsigned len)
+vpm_write_config(void *t, unsigned off, const void *buf, unsigned len)
 {
 	struct virtio_pci *vp = t;
 	uint32_t size = vp->vp_devcfg.vw_reg.vr_len;
@@ -116,14 +116,14 @@ vm_write_config(void *t, unsigned off, const void *buf, unsigned len)
 }
 
 static bool
-vm_modern(void *t)
+vpm_modern(void *t)
 {
 	(void)t;
 	return (true);
 }
 
 static uint16_t
-vm_queue_max(void *t, uint16_t idx)
+vpm_queue_max(void *t, uint16_t idx)
 {
 	struct virtio_pci *vp = t;
 
@@ -134,21 +134,21 @@ vm_queue_max(void *t, uint16_t idx)
 }
 
 static bool
-vm_queue_size_fixed(void *t)
+vpm_queue_size_fixed(void *t)
 {
 	(void)t;
 	return (false);
 }
 
 static void
-write_addr(struct virtio_pci *vp, unsigned lo, pv_paddr_t pa)
+vpm_write_addr(struct virtio_pci *vp, unsigned lo, pv_paddr_t pa)
 {
 	C_WRITE_4(vp, lo, (uint32_t)pa);
 	C_WRITE_4(vp, lo + 4, (uint32_t)(pa >> 32));
 }
 
 static int
-vm_queue_enable(void *t, uint16_t idx, struct virtqueue *vq)
+vpm_queue_enable(void *t, uint16_t idx, struct virtqueue *vq)
 {
 	struct virtio_pci *vp = t;
 	uint64_t doorbell;
@@ -159,10 +159,12 @@ vm_queue_enable(void *t, uint16_t idx, struct virtqueue *vq)
 	C_WRITE_2(vp, VIRTIO_PCI_COMMON_Q_SELECT, idx);
 	/* The core made it a power of 2 no larger than the device's. */
 	C_WRITE_2(vp, VIRTIO_PCI_COMMON_Q_SIZE, virtqueue_size(vq));
-	write_addr(vp, VIRTIO_PCI_COMMON_Q_DESCLO, virtqueue_desc_paddr(vq));
-	write_addr(vp, VIRTIO_PCI_COMMON_Q_AVAILLO,
+	vpm_write_addr(vp, VIRTIO_PCI_COMMON_Q_DESCLO,
+	    virtqueue_desc_paddr(vq));
+	vpm_write_addr(vp, VIRTIO_PCI_COMMON_Q_AVAILLO,
 	    virtqueue_avail_paddr(vq));
-	write_addr(vp, VIRTIO_PCI_COMMON_Q_USEDLO, virtqueue_used_paddr(vq));
+	vpm_write_addr(vp, VIRTIO_PCI_COMMON_Q_USEDLO,
+	    virtqueue_used_paddr(vq));
 	noff = C_READ_2(vp, VIRTIO_PCI_COMMON_Q_NOFF);
 	/* The doorbell is a 16-bit write that must land in the window. */
 	doorbell = (uint64_t)noff * vp->vp_notify_mult;
@@ -173,7 +175,7 @@ vm_queue_enable(void *t, uint16_t idx, struct virtqueue *vq)
 		    vp->vp_notify.vw_reg.vr_len);
 		return (EIO);
 	}
-	vp->vp_queues[idx].vq_notify = (uint32_t)doorbell;
+	vp->vp_queues[idx].vpq_notify = (uint32_t)doorbell;
 	C_WRITE_2(vp, VIRTIO_PCI_COMMON_Q_ENABLE, 1);
 	if (C_READ_2(vp, VIRTIO_PCI_COMMON_Q_ENABLE) != 1) {
 		pv_log(PV_LOG_ERR, vp->vp_name, "queue %u: queue_enable does "
@@ -184,24 +186,24 @@ vm_queue_enable(void *t, uint16_t idx, struct virtqueue *vq)
 }
 
 static void
-vm_notify(void *t, uint16_t idx)
+vpm_notify(void *t, uint16_t idx)
 {
 	struct virtio_pci *vp = t;
 
 	if (idx < vp->vp_nqueues)
 		pv_bus_write_2(vp->vp_notify.vw_res,
-		    vp->vp_queues[idx].vq_notify, idx);
+		    vp->vp_queues[idx].vpq_notify, idx);
 }
 
 static uint16_t
-vm_config_vector(struct virtio_pci *vp, uint16_t v)
+vpm_config_vector(struct virtio_pci *vp, uint16_t v)
 {
 	C_WRITE_2(vp, VIRTIO_PCI_COMMON_MSIX, v);
 	return (C_READ_2(vp, VIRTIO_PCI_COMMON_MSIX));
 }
 
 static uint16_t
-vm_queue_vector(struct virtio_pci *vp, uint16_t q, uint16_t v)
+vpm_queue_vector(struct virtio_pci *vp, uint16_t q, uint16_t v)
 {
 	C_WRITE_2(vp, VIRTIO_PCI_COMMON_Q_SELECT, q);
 	C_WRITE_2(vp, VIRTIO_PCI_COMMON_Q_MSIX, v);
@@ -209,34 +211,34 @@ vm_queue_vector(struct virtio_pci *vp, uint16_t q, uint16_t v)
 }
 
 static uint8_t
-vm_read_isr(struct virtio_pci *vp)
+vpm_read_isr(struct virtio_pci *vp)
 {
 	return (pv_bus_read_1(vp->vp_isr.vw_res, 0));
 }
 
-static const struct virtio_transport_ops vm_ops = {
-	.vt_reset = vm_reset,
-	.vt_get_status = vm_get_status,
-	.vt_set_status = vm_set_status,
-	.vt_get_features = vm_get_features,
-	.vt_set_features = vm_set_features,
-	.vt_config_generation = vm_config_generation,
-	.vt_read_config = vm_read_config,
-	.vt_modern = vm_modern,
-	.vt_queue_max = vm_queue_max,
-	.vt_queue_size_fixed = vm_queue_size_fixed,
+static const struct virtio_transport_ops vpm_ops = {
+	.vt_reset = vpm_reset,
+	.vt_get_status = vpm_get_status,
+	.vt_set_status = vpm_set_status,
+	.vt_get_features = vpm_get_features,
+	.vt_set_features = vpm_set_features,
+	.vt_config_generation = vpm_config_generation,
+	.vt_read_config = vpm_read_config,
+	.vt_modern = vpm_modern,
+	.vt_queue_max = vpm_queue_max,
+	.vt_queue_size_fixed = vpm_queue_size_fixed,
 	.vt_intr_setup = vp_intr_setup,
 	.vt_intr_teardown = vp_intr_teardown,
-	.vt_queue_enable = vm_queue_enable,
-	.vt_notify = vm_notify,
-	.vt_write_config = vm_write_config,
+	.vt_queue_enable = vpm_queue_enable,
+	.vt_notify = vpm_notify,
+	.vt_write_config = vpm_write_config,
 };
 
 const struct vp_layout vp_modern_layout = {
-	.vl_ops = &vm_ops,
-	.vl_config_vector = vm_config_vector,
-	.vl_queue_vector = vm_queue_vector,
-	.vl_read_isr = vm_read_isr,
+	.ly_ops = &vpm_ops,
+	.ly_config_vector = vpm_config_vector,
+	.ly_queue_vector = vpm_queue_vector,
+	.ly_read_isr = vpm_read_isr,
 };
 
 int
@@ -248,7 +250,7 @@ vp_modern_attach(struct virtio_pci *vp, char *why, size_t len)
 		return (error);
 	vp->vp_num_queues = C_READ_2(vp, VIRTIO_PCI_COMMON_NUMQ);
 	vp->vp_layout = &vp_modern_layout;
-	vm_reset(vp);
+	vpm_reset(vp);
 	return (0);
 }
 

@@ -27,12 +27,12 @@ struct vp_window {
 
 /* What the interrupt code asks of the register layout in use. */
 struct vp_layout {
-	const struct virtio_transport_ops *vl_ops;
+	const struct virtio_transport_ops *ly_ops;
 	/* Program a vector and return what the device read back. */
-	uint16_t	(*vl_config_vector)(struct virtio_pci *vp, uint16_t v);
-	uint16_t	(*vl_queue_vector)(struct virtio_pci *vp, uint16_t q,
+	uint16_t	(*ly_config_vector)(struct virtio_pci *vp, uint16_t v);
+	uint16_t	(*ly_queue_vector)(struct virtio_pci *vp, uint16_t q,
 			    uint16_t v);
-	uint8_t		(*vl_read_isr)(struct virtio_pci *vp);
+	uint8_t		(*ly_read_isr)(struct virtio_pci *vp);
 };
 
 /* An interrupt and what it stands for. */
@@ -50,7 +50,7 @@ struct vp_vec {
 
 /* Per queue, from vt_intr_setup on. */
 struct vp_queue {
-	uint32_t	vq_notify;	/* offset in the notify window */
+	uint32_t	vpq_notify;	/* offset in the notify window */
 };
 
 struct virtio_pci {
@@ -84,7 +84,7 @@ struct virtio_pci {
 	uint64_t	 vp_config_changes;
 };
 
-/* hw.virtio_pci.*, registered at the first attach. */
+/* hw.virtio_pci.*, registered at the first attach of each kernel. */
 struct vp_tunables {
 	uint32_t	tu_force_legacy;
 	uint32_t	tu_disable_msix;

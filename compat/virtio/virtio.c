@@ -145,9 +145,9 @@ virtio_alloc_queues(struct virtio_dev *vd, unsigned nvqs,
 	for (i = 0; i < nvqs; i++) {
 		max = o->vt_queue_max(vd->vd_t, (uint16_t)i);
 		/* A size the device makes up is not believed either. */
-		if (max == 0 || max > 32768 || !pv_powerof2(max)) {
+		if (max == 0 || max > VQ_SIZE_MAX || !pv_powerof2(max)) {
 			snprintf(why, sizeof(why), "queue %u: size %u is not "
-			    "a power of 2 up to 32768", i, max);
+			    "a power of 2 up to %u", i, max, VQ_SIZE_MAX);
 			error = max == 0 ? ENXIO : EIO;
 			if (max != 0)
 				virtio_fail(vd, why);

@@ -66,7 +66,8 @@ virtqueue_alloc(struct virtqueue **vqp, const struct vq_config *cfg)
 	size_t used_off, bytes;
 	uint16_t n = cfg->vc_size, i;
 
-	if (n == 0 || !pv_powerof2(n) || n > 32768 || cfg->vc_notify == NULL ||
+	if (n == 0 || !pv_powerof2(n) || n > VQ_SIZE_MAX ||
+	    cfg->vc_notify == NULL ||
 	    (cfg->vc_indirect && cfg->vc_max_indirect < 2))
 		return (EINVAL);
 	if ((vq = pv_malloc(sizeof(*vq), PV_M_ZERO | PV_M_NOWAIT)) == NULL)
@@ -164,7 +165,7 @@ virtqueue_broken(const struct virtqueue *vq)
 }
 
 static void
-fill(struct vring_desc *d, const struct vq_seg *s, uint16_t next, bool last)
+vq_fill(struct vring_desc *d, const struct vq_seg *s, uint16_t next, bool last)
 {
 	d->addr = htole64(s->vs_paddr);
 	d->len = htole32(s->vs_len);
@@ -205,7 +206,7 @@ virtqueue_enqueue(struct virtqueue *vq, void *cookie,
 		    vq->q_cfg.vc_max_indirect;
 
 		for (i = 0; i < nsegs; i++)
-			fill(&t[i], &segs[i], (uint16_t)(i + 1),
+			vq_fill(&t[i], &segs[i], (uint16_t)(i + 1),
 			    i + 1u == nsegs);
 		vq->q_desc[head].addr = htole64(pv_vtophys(t));
 		vq->q_desc[head].len = htole32(nsegs *
@@ -217,7 +218,7 @@ virtqueue_enqueue(struct virtqueue *vq, void *cookie,
 		vq->q_stats.vq_indirect++;
 	} else {
 		for (i = 0, d = head; i < nsegs; i++) {
-			fill(&vq->q_desc[d], &segs[i], vq->q_next[d],
+			vq_fill(&vq->q_desc[d], &segs[i], vq->q_next[d],
 			    i + 1u == nsegs);
 			if (i + 1u < nsegs)
 				d = vq->q_next[d];
@@ -342,15 +343,6 @@ virtqueue_enable_intr(struct virtqueue *vq)
 	/* Our request before the device's index we then look at. */
 	pv_mb();
 	return (le16toh(pv_load_acq(&vq->q_used->idx)) != vq->q_last_used);
-}
-
-void
-virtqueue_disable_intr(struct virtqueue *vq)
-{
-	/* With EVENT_IDX the flags are not looked at (2.7.10). */
-	if (!vq->q_cfg.vc_event_idx)
-		pv_store_rel(&vq->q_avail->flags,
-		    htole16(VRING_AVAIL_F_NO_INTERRUPT));
 }
 
 void

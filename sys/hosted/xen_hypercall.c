@@ -158,12 +158,6 @@ xen_shared_info(void)
 	return (hc_shinfo);
 }
 
-bool
-xen_attached(void)
-{
-	return (hc_shinfo != NULL);
-}
-
 int
 xen_upcall_establish(pv_intr_fn_t *fn, void *arg)
 {

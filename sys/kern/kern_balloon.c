@@ -50,25 +50,23 @@ struct pv_balloon {
 	struct pv_ctl		*b_ctl;
 };
 
-static uint32_t	balloon_backoff_max_ms = 3200;
-/* Never give away the guest's last pages: a host may ask for them all. */
-static uint32_t	balloon_reserve_pct = 5;
-static bool	balloon_tunables_done;
+static uint32_t	balloon_backoff_max_ms;
+static uint32_t	balloon_reserve_pct;
+
+static const struct pv_tunable balloon_tunable_list[] = {
+	{ "backoff_max_ms", &balloon_backoff_max_ms, 3200, 10, 600000,
+	    "longest wait before trying again after a refusal" },
+	/* Never give away the guest's last pages: a host may ask for all. */
+	{ "reserve_pct", &balloon_reserve_pct, 5, 0, 50,
+	    "percent of RAM the balloon leaves free whatever the target" },
+};
+PV_TUNABLES(balloon_tunables, "hw.balloon", balloon_tunable_list);
 
 void
 pv_balloon_init(void)
 {
-	struct pv_ctl *n;
-
-	if (balloon_tunables_done)
-		return;
-	balloon_tunables_done = true;
+	pv_ctl_tunables(&balloon_tunables);
 	(void)pv_ctl_node(pv_ctl_node(NULL, "dev"), "balloon");
-	n = pv_ctl_node(pv_ctl_node(NULL, "hw"), "balloon");
-	pv_ctl_tunable(n, "backoff_max_ms", &balloon_backoff_max_ms, 10,
-	    600000, "longest wait before trying again after a refusal");
-	pv_ctl_tunable(n, "reserve_pct", &balloon_reserve_pct, 0, 50,
-	    "percent of RAM the balloon leaves free whatever the target");
 }
 
 /* Keep a page's address; the balloon is locked. */
@@ -106,7 +104,7 @@ pop_page(struct pv_balloon *b)
 
 /* Give up to n pages; returns how many went.  Unlocked. */
 static unsigned
-inflate(struct pv_balloon *b, unsigned n, bool *refusedp)
+balloon_inflate(struct pv_balloon *b, unsigned n, bool *refusedp)
 {
 	struct pv_memstats ms;
 	uint64_t reserve;
@@ -159,7 +157,7 @@ inflate(struct pv_balloon *b, unsigned n, bool *refusedp)
 
 /* Take back up to n pages; returns how many came back.  Unlocked. */
 static unsigned
-deflate(struct pv_balloon *b, unsigned n, bool *refusedp)
+balloon_deflate(struct pv_balloon *b, unsigned n, bool *refusedp)
 {
 	unsigned got, done = 0, i;
 	int error;
@@ -193,7 +191,7 @@ deflate(struct pv_balloon *b, unsigned n, bool *refusedp)
 }
 
 static void
-report(struct pv_balloon *b)
+balloon_report(struct pv_balloon *b)
 {
 	uint64_t size;
 
@@ -228,10 +226,11 @@ balloon_worker(void *arg)
 		refused = false;
 		n = pv_min(size < target ? target - size : size - target,
 		    (uint64_t)b->b_batch);
-		moved = size < target ? inflate(b, (unsigned)n, &refused) :
-		    deflate(b, (unsigned)n, &refused);
+		moved = size < target ?
+		    balloon_inflate(b, (unsigned)n, &refused) :
+		    balloon_deflate(b, (unsigned)n, &refused);
 		if (moved > 0)
-			report(b);
+			balloon_report(b);
 		pv_mtx_lock(&b->b_mtx);
 		if (!refused) {
 			backoff = 0;
@@ -250,7 +249,7 @@ balloon_worker(void *arg)
 }
 
 static void
-counters(struct pv_balloon *b)
+balloon_counters(struct pv_balloon *b)
 {
 	struct pv_ctl *n;
 
@@ -294,7 +293,7 @@ pv_balloon_create(struct pv_balloon **bp, const char *name,
 		goto fail;
 	}
 	pv_mtx_init(&b->b_mtx, "balloon");
-	counters(b);
+	balloon_counters(b);
 	if ((error = pv_thread_create(&b->b_td, b->b_name, balloon_worker,
 	    b)) != 0)
 		goto fail_mtx;
@@ -324,9 +323,9 @@ pv_balloon_destroy(struct pv_balloon *b)
 	pv_thread_join(b->b_td);
 	/* Everything back, while the host lets us. */
 	while (b->b_st.bs_size > 0 && !refused)
-		(void)deflate(b, b->b_batch, &refused);
+		(void)balloon_deflate(b, b->b_batch, &refused);
 	if (b->b_st.bs_size > 0)
-		report(b);
+		balloon_report(b);
 	if ((left = b->b_st.bs_size) > 0) {
 		pv_log(PV_LOG_WARNING, b->b_name, "the host kept %ju pages; "
 		    "they stay out of the allocator", (uintmax_t)left);

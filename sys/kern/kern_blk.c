@@ -583,22 +583,6 @@ pv_blk_set_info(struct pv_blk *blk, const struct pv_disk_info *info)
 	blk->k_sectors = info->di_sectors;
 }
 
-struct pv_blk *
-pv_blk_find(const char *name)
-{
-	struct pv_blk *blk;
-
-	if (!blk_list_ready)
-		return (NULL);
-	pv_mtx_lock(&blk_list_mtx);
-	TAILQ_FOREACH(blk, &blk_list, k_link) {
-		if (strcmp(blk->k_info.di_name, name) == 0)
-			break;
-	}
-	pv_mtx_unlock(&blk_list_mtx);
-	return (blk);
-}
-
 static void
 blk_counters(struct pv_blk *blk)
 {
@@ -636,7 +620,8 @@ pv_blk_create(struct pv_blk **blkp, const struct pv_disk_info *info,
 	if (lim->bl_max_cmds == 0 || lim->bl_max_segments == 0 ||
 	    lim->bl_max_bytes < info->di_sector_size ||
 	    !pv_powerof2(info->di_sector_size) ||
-	    info->di_sector_size < PV_SECTOR_SIZE)
+	    info->di_sector_size < PV_SECTOR_SIZE ||
+	    info->di_sector_size > PV_SECTOR_SIZE_MAX)
 		return (EINVAL);
 	if (!blk_list_ready) {
 		pv_mtx_init(&blk_list_mtx, "blklist");

@@ -46,6 +46,8 @@ struct preset {
 static struct pv_ctl		ctl_root;
 static TAILQ_HEAD(, preset)	presets = TAILQ_HEAD_INITIALIZER(presets);
 static struct pv_mtx		ctl_mtx;
+/* Which tree this is: pv_ctl_tunables registers once in each. */
+static uint64_t			ctl_gen;
 
 static bool
 ctl_name_ok(const char *name)
@@ -196,8 +198,9 @@ tunable_parse(const struct pv_ctl *c, const char *value, uint32_t *vp)
 	return (error);
 }
 
-struct pv_ctl *
-pv_ctl_tunable(struct pv_ctl *parent, const char *name, uint32_t *val,
+/* The tree is locked. */
+static struct pv_ctl *
+ctl_tunable(struct pv_ctl *parent, const char *name, uint32_t *val,
     uint32_t min, uint32_t max, const char *descr)
 {
 	char path[PV_CTL_PATH_MAX];
@@ -206,9 +209,9 @@ pv_ctl_tunable(struct pv_ctl *parent, const char *name, uint32_t *val,
 	uint32_t v;
 	int error;
 
-	pv_mtx_lock(&ctl_mtx);
+	PV_MTX_ASSERT_OWNED(&ctl_mtx);
 	if ((c = ctl_add(parent, name, CTL_TUNABLE, descr)) == NULL)
-		goto out;
+		return (NULL);
 	c->c_v.tun = val;
 	c->c_min = min;
 	c->c_max = max;
@@ -227,9 +230,55 @@ pv_ctl_tunable(struct pv_ctl *parent, const char *name, uint32_t *val,
 			pv_log(PV_LOG_ERR, "tunable", "%s=\"%s\" refused: "
 			    "not a number; keeping %u", path, p->p_value, *val);
 	}
-out:
+	return (c);
+}
+
+struct pv_ctl *
+pv_ctl_tunable(struct pv_ctl *parent, const char *name, uint32_t *val,
+    uint32_t min, uint32_t max, const char *descr)
+{
+	struct pv_ctl *c;
+
+	pv_mtx_lock(&ctl_mtx);
+	c = ctl_tunable(parent, name, val, min, max, descr);
 	pv_mtx_unlock(&ctl_mtx);
 	return (c);
+}
+
+void
+pv_ctl_tunables(struct pv_tunables *ts)
+{
+	const struct pv_tunable *t;
+	struct pv_ctl *n = &ctl_root;
+	char name[CTL_NAME_MAX];
+	const char *path;
+	size_t i, len;
+
+	pv_mtx_lock(&ctl_mtx);
+	if (ts->ts_gen == ctl_gen)
+		goto out;
+	ts->ts_gen = ctl_gen;
+	for (path = ts->ts_node; n != NULL && *path != '\0';
+	    path += len + (path[len] == '.')) {
+		len = strcspn(path, ".");
+		/* A name too long stays "", which ctl_add refuses. */
+		name[0] = '\0';
+		if (len < sizeof(name)) {
+			memcpy(name, path, len);
+			name[len] = '\0';
+		}
+		n = ctl_add(n, name, CTL_NODE, NULL);
+	}
+	for (i = 0; i < ts->ts_n; i++) {
+		t = &ts->ts_list[i];
+		/* A value left from an earlier kernel is not a preset. */
+		pv_store_relaxed(t->t_val, t->t_default);
+		if (n != NULL)
+			(void)ctl_tunable(n, t->t_name, t->t_val, t->t_min,
+			    t->t_max, t->t_descr);
+	}
+out:
+	pv_mtx_unlock(&ctl_mtx);
 }
 
 static void
@@ -398,6 +447,7 @@ pv_ctl_init(void)
 	size_t i;
 
 	pv_mtx_init(&ctl_mtx, "sysctl");
+	ctl_gen++;
 	memset(&ctl_root, 0, sizeof(ctl_root));
 	TAILQ_INIT(&ctl_root.c_children);
 	/* The standard top level, there from boot as in sysctl(9). */

@@ -12,17 +12,22 @@
 
 BE=/local/domain/0/backend/vbd/3/51728
 
-# Connect an idle (closed) disk, then write $1=$2 and re-announce.
-bad_value()
+# Connect an idle (closed) disk, then run "$@" and re-announce.
+tamper()
 {
 	xensim_start
 	xbd_start idle 20
 	xbd_wait_log 'idle: connected'
-	atf_check xenstore-write "$BE/$1" "$2"
+	atf_check "$@"
 	atf_check xenstore-write "$BE/state" 4
 	xbd_wait 15
 	atf_check -o inline:"0\n" cat xbd.rc
 	atf_check -s exit:1 grep -q LEAK xbd.err
+}
+
+bad_value()
+{
+	tamper xenstore-write "$BE/$1" "$2"
 }
 
 atf_test_case sectors_not_a_number cleanup
@@ -35,9 +40,27 @@ sectors_not_a_number_body()
 {
 	bad_value sectors 12x
 	atf_check -o match:"$BE/sectors: \"12x\" is not a number" cat xbd.err
-	atf_check -o match:'xvdb: .*unreadable disk description' cat xbd.err
+	atf_check -o match:"$BE: backend key 'sectors' is not a number \\(EINVAL\\)" \
+	    cat xbd.err
 }
 sectors_not_a_number_cleanup()
+{
+	xensim_stop
+}
+
+atf_test_case sectors_missing cleanup
+sectors_missing_head()
+{
+	atf_set descr "no sectors key: refused, the key and its path named"
+	atf_set require.progs "xenstore-rm xenstore-write"
+}
+sectors_missing_body()
+{
+	tamper xenstore-rm "$BE/sectors"
+	atf_check -o match:"$BE: backend key 'sectors' missing \\(ENOENT\\)" \
+	    cat xbd.err
+}
+sectors_missing_cleanup()
 {
 	xensim_stop
 }
@@ -111,6 +134,7 @@ physical_smaller_than_logical_cleanup()
 atf_init_test_cases()
 {
 	atf_add_test_case sectors_not_a_number
+	atf_add_test_case sectors_missing
 	atf_add_test_case zero_sectors
 	atf_add_test_case sector_size_not_a_power_of_two
 	atf_add_test_case sectors_out_of_range

@@ -43,7 +43,7 @@ ring_max_segs(void)
 }
 
 static void
-wake(void)
+ring_wake(void)
 {
 	uint64_t one = 1;
 
@@ -58,7 +58,7 @@ ring_kick(struct bb_ring *r)
 	r->r_kicked = true;
 	TAILQ_INSERT_TAIL(&kickq, r, r_kick);
 	kickq_len++;
-	wake();
+	ring_wake();
 }
 
 /* Dom0's end of the ring's channel: may run inside a guest's hypercall. */
@@ -288,7 +288,7 @@ io_run(void *arg, uint32_t events)
 		ring_run(r);
 	}
 	if (!TAILQ_EMPTY(&kickq))
-		wake();
+		ring_wake();
 }
 
 int

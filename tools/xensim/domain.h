@@ -94,8 +94,6 @@ int	evtchn_op(struct domain *d, uint32_t cmd, void *arg, size_t len);
 /* Dom0's side: allocate/bind ports whose events call a function. */
 int	evtchn_dom0_bind(uint32_t remote_dom, uint32_t remote_port,
 	    evtchn_handler_fn *fn, void *arg, uint32_t *portp);
-int	evtchn_dom0_alloc(uint32_t remote_dom, evtchn_handler_fn *fn,
-	    void *arg, uint32_t *portp);
 int	evtchn_dom0_send(uint32_t port);
 void	evtchn_dom0_close(uint32_t port);
 void	evtchn_close_all(struct domain *d);

@@ -32,7 +32,7 @@ evloop_init(void)
 }
 
 static void
-reap(void)
+ep_reap(void)
 {
 	struct evsrc *e;
 
@@ -45,7 +45,7 @@ reap(void)
 void
 evloop_fini(void)
 {
-	reap();
+	ep_reap();
 	if (ep_fd >= 0)
 		close(ep_fd);
 	ep_fd = -1;
@@ -109,7 +109,7 @@ evloop_run(void)
 			if (!e->e_dead)
 				e->e_fn(e->e_arg, ev[i].events);
 		}
-		reap();
+		ep_reap();
 	}
 	return (ep_status);
 }

@@ -232,20 +232,6 @@ evtchn_op(struct domain *d, uint32_t cmd, void *arg, size_t len)
 }
 
 int
-evtchn_dom0_alloc(uint32_t remote_dom, evtchn_handler_fn *fn, void *arg,
-    uint32_t *portp)
-{
-	struct domain *d0 = domain_get(0);
-	int error;
-
-	if ((error = alloc_unbound(d0, remote_dom, portp)) != 0)
-		return (error);
-	d0->d_evtchn[*portp].e_handler = fn;
-	d0->d_evtchn[*portp].e_arg = arg;
-	return (0);
-}
-
-int
 evtchn_dom0_bind(uint32_t remote_dom, uint32_t remote_port,
     evtchn_handler_fn *fn, void *arg, uint32_t *portp)
 {

@@ -44,7 +44,6 @@ int		 xsd_conn_input(struct xs_conn *conn, const void *buf,
 
 /* Toolstack access: dom0 operations that fire watches like any other. */
 int	xsd_write(struct xsd *xsd, const char *path, const char *value);
-int	xsd_mkdir(struct xsd *xsd, const char *path);
 int	xsd_rm(struct xsd *xsd, const char *path);
 /* perms: space-separated "n0 r5" */
 int	xsd_set_perms(struct xsd *xsd, const char *path, const char *perms);
@@ -53,6 +52,5 @@ int	xsd_read(struct xsd *xsd, const char *path, char *buf, size_t len);
 void	xsd_fire_special(struct xsd *xsd, const char *name);
 /* Drop every connection of a domain (release, or domain death). */
 void	xsd_forget_domain(struct xsd *xsd, uint32_t domid);
-unsigned xsd_nnodes(const struct xsd *xsd);
 
 #endif /* !_XENSTORED_H_ */

@@ -221,14 +221,6 @@ xsd_write(struct xsd *xsd, const char *path, const char *value)
 }
 
 int
-xsd_mkdir(struct xsd *xsd, const char *path)
-{
-	struct xs_where w = tool_where(xsd);
-
-	return (xs_do_mkdir(&w, path));
-}
-
-int
 xsd_rm(struct xsd *xsd, const char *path)
 {
 	struct xs_where w = tool_where(xsd);
@@ -271,10 +263,4 @@ xsd_read(struct xsd *xsd, const char *path, char *buf, size_t len)
 	memcpy(buf, n->n_value != NULL ? n->n_value : "", n->n_vlen);
 	buf[n->n_vlen] = '\0';
 	return (0);
-}
-
-unsigned
-xsd_nnodes(const struct xsd *xsd)
-{
-	return (xsd->x_tree.t_nnodes);
 }

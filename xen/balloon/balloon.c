@@ -152,12 +152,6 @@ xen_balloon_stats(struct xen_balloon *sc, struct xen_balloon_stats *st)
 	pv_mtx_unlock(&sc->sc_mtx);
 }
 
-int
-xen_balloon_wait(struct xen_balloon *sc, uint64_t timeout_ns)
-{
-	return (pv_balloon_wait(sc->sc_balloon, timeout_ns));
-}
-
 struct pv_balloon *
 xen_balloon_core(struct xen_balloon *sc)
 {

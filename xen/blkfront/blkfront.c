@@ -33,31 +33,31 @@
 
 #include "blkfront_var.h"
 
-/* Front-end limits, as loader tunables. */
-static uint32_t	xbd_max_ring_order = 4;		/* 16 pages */
-static uint32_t	xbd_max_indirect = 256;		/* 1 MiB requests */
-static uint32_t	xbd_max_queues = 4;
-static uint32_t	xbd_persistent = 1;
-static bool	xbd_tunables_done;
+/* Front-end limits, as loader tunables; defaults in the table. */
+static uint32_t	xbd_max_ring_order;
+static uint32_t	xbd_max_indirect;
+static uint32_t	xbd_max_queues;
+static uint32_t	xbd_persistent;
+
+static const struct pv_tunable xbd_tunable_list[] = {
+	/* 4: 16 pages. */
+	{ "max_ring_order", &xbd_max_ring_order, 4, 0, XBD_MAX_RING_ORDER,
+	    "log2 of the most ring pages to use" },
+	/* 256: 1 MiB requests. */
+	{ "max_indirect", &xbd_max_indirect, 256, 0, XBD_MAX_INDIRECT_SEGS,
+	    "most segments per indirect request" },
+	{ "max_queues", &xbd_max_queues, 4, 1, XBD_MAX_QUEUES,
+	    "most rings (queues) per disk" },
+	{ "persistent", &xbd_persistent, 1, 0, 1,
+	    "offer persistent grants" },
+};
+PV_TUNABLES(xbd_tunables, "hw.xbd", xbd_tunable_list);
 
 void
 xbd_init(void)
 {
-	struct pv_ctl *n;
-
-	if (xbd_tunables_done)
-		return;
-	xbd_tunables_done = true;
+	pv_ctl_tunables(&xbd_tunables);
 	(void)pv_ctl_node(pv_ctl_node(NULL, "dev"), "xbd");
-	n = pv_ctl_node(pv_ctl_node(NULL, "hw"), "xbd");
-	pv_ctl_tunable(n, "max_ring_order", &xbd_max_ring_order, 0,
-	    XBD_MAX_RING_ORDER, "log2 of the most ring pages to use");
-	pv_ctl_tunable(n, "max_indirect", &xbd_max_indirect, 0,
-	    XBD_MAX_INDIRECT_SEGS, "most segments per indirect request");
-	pv_ctl_tunable(n, "max_queues", &xbd_max_queues, 1, XBD_MAX_QUEUES,
-	    "most rings (queues) per disk");
-	pv_ctl_tunable(n, "persistent", &xbd_persistent, 0, 1,
-	    "offer persistent grants");
 }
 
 bool
@@ -87,6 +87,75 @@ xbd_refuse(struct xbd_softc *sc, int error, const char *what)
 	(void)xenbus_switch_state(sc->sc_node, XenbusStateClosed);
 }
 
+/*
+ * A directory's numeric keys, read one after another until one fails;
+ * the refusal then names that key, its side and why.
+ */
+struct xbd_keys {
+	const char	*k_dir;
+	const char	*k_side;	/* "frontend" or "backend" */
+	const char	*k_failed;	/* the key that could not be read */
+	int		 k_error;
+};
+
+static void
+xbd_key_read(struct xbd_keys *k, const char *key, uint64_t max,
+    bool required, uint64_t dflt, uint64_t *valp)
+{
+	int error;
+
+	if (k->k_error != 0)
+		return;
+	error = xenbus_read_u64(XENBUS_TXN_NONE, k->k_dir, key, max, valp);
+	if (error == ENOENT && !required) {
+		*valp = dflt;
+		error = 0;
+	}
+	if (error != 0) {
+		k->k_error = error;
+		k->k_failed = key;
+	}
+}
+
+/* A key the protocol requires. */
+static void
+xbd_key(struct xbd_keys *k, const char *key, uint64_t max, uint64_t *valp)
+{
+	xbd_key_read(k, key, max, true, 0, valp);
+}
+
+/* A key that may be absent, meaning dflt. */
+static void
+xbd_key_default(struct xbd_keys *k, const char *key, uint64_t max,
+    uint64_t dflt, uint64_t *valp)
+{
+	xbd_key_read(k, key, max, false, dflt, valp);
+}
+
+/* "backend key 'sectors' missing (ENOENT)" */
+static void
+xbd_keys_why(const struct xbd_keys *k, char *buf, size_t len)
+{
+	switch (k->k_error) {
+	case ENOENT:
+		snprintf(buf, len, "%s key '%s' missing (ENOENT)", k->k_side,
+		    k->k_failed);
+		break;
+	case EINVAL:
+		snprintf(buf, len, "%s key '%s' is not a number (EINVAL)",
+		    k->k_side, k->k_failed);
+		break;
+	case ERANGE:
+		snprintf(buf, len, "%s key '%s' is out of range (ERANGE)",
+		    k->k_side, k->k_failed);
+		break;
+	default:
+		snprintf(buf, len, "%s key '%s' unreadable (error %d)",
+		    k->k_side, k->k_failed, k->k_error);
+		break;
+	}
+}
+
 /* --------------------------------------------------------------------
  * InitWait: the rings
  */
@@ -94,17 +163,18 @@ xbd_refuse(struct xbd_softc *sc, int error, const char *what)
 static void
 xbd_talk(struct xbd_softc *sc)
 {
-	uint64_t order, pages, queues;
+	struct xbd_keys k = { .k_dir = sc->sc_backend, .k_side = "backend" };
+	uint64_t order = 0, pages = 0, queues = 0;
 	xenbus_txn_t t;
+	char why[96];
 	int error;
 
-	if (xenbus_read_u64_default(XENBUS_TXN_NONE, sc->sc_backend,
-	    "max-ring-page-order", 31, 0, &order) != 0 ||
-	    xenbus_read_u64_default(XENBUS_TXN_NONE, sc->sc_backend,
-	    "max-ring-pages", UINT32_MAX, 1, &pages) != 0 ||
-	    xenbus_read_u64_default(XENBUS_TXN_NONE, sc->sc_backend,
-	    "multi-queue-max-queues", UINT32_MAX, 1, &queues) != 0) {
-		xbd_refuse(sc, EINVAL, "bad ring limits (see above)");
+	xbd_key_default(&k, "max-ring-page-order", 31, 0, &order);
+	xbd_key_default(&k, "max-ring-pages", UINT32_MAX, 1, &pages);
+	xbd_key_default(&k, "multi-queue-max-queues", UINT32_MAX, 1, &queues);
+	if (k.k_error != 0) {
+		xbd_keys_why(&k, why, sizeof(why));
+		xbd_refuse(sc, EINVAL, why);
 		return;
 	}
 	/* The deprecated page count may be all an older backend gives. */
@@ -192,34 +262,29 @@ xbd_counters(struct xbd_softc *sc)
 static int
 xbd_gather(struct xbd_softc *sc, struct pv_disk_info *di, uint64_t *segsp)
 {
-	uint64_t sectors, info, ssize, pssize, flush, barrier, discard;
-	uint64_t gran, align, secure, segs, persistent;
+	struct xbd_keys k = { .k_dir = sc->sc_backend, .k_side = "backend" };
+	uint64_t sectors = 0, info = 0, ssize = PV_SECTOR_SIZE, pssize = 0;
+	uint64_t flush = 0, barrier = 0, discard = 0, gran = 0, align = 0;
+	uint64_t secure = 0, segs = 0, persistent = 0;
 	const char *be = sc->sc_backend;
-	xenbus_txn_t t = XENBUS_TXN_NONE;
 	char why[96];
 
-	if (xenbus_read_u64(t, be, "sectors", UINT64_MAX / PV_SECTOR_SIZE,
-	    &sectors) != 0 ||
-	    xenbus_read_u64_default(t, be, "info", UINT32_MAX, 0, &info) ||
-	    xenbus_read_u64_default(t, be, "sector-size", 1u << 16, 512,
-	    &ssize) ||
-	    xenbus_read_u64_default(t, be, "physical-sector-size", 1u << 20,
-	    ssize, &pssize) ||
-	    xenbus_read_u64_default(t, be, "feature-flush-cache", 1, 0,
-	    &flush) ||
-	    xenbus_read_u64_default(t, be, "feature-barrier", 1, 0, &barrier) ||
-	    xenbus_read_u64_default(t, be, "feature-discard", 1, 0, &discard) ||
-	    xenbus_read_u64_default(t, be, "discard-granularity", UINT32_MAX,
-	    ssize, &gran) ||
-	    xenbus_read_u64_default(t, be, "discard-alignment", UINT32_MAX, 0,
-	    &align) ||
-	    xenbus_read_u64_default(t, be, "discard-secure", 1, 0, &secure) ||
-	    xenbus_read_u64_default(t, be, "feature-max-indirect-segments",
-	    UINT32_MAX, 0, &segs) ||
-	    xenbus_read_u64_default(t, be, "feature-persistent", 1, 0,
-	    &persistent)) {
-		snprintf(why, sizeof(why), "unreadable disk description "
-		    "(see above)");
+	xbd_key(&k, "sectors", UINT64_MAX / PV_SECTOR_SIZE, &sectors);
+	xbd_key_default(&k, "info", UINT32_MAX, 0, &info);
+	xbd_key_default(&k, "sector-size", PV_SECTOR_SIZE_MAX, PV_SECTOR_SIZE,
+	    &ssize);
+	xbd_key_default(&k, "physical-sector-size", 1u << 20, ssize, &pssize);
+	xbd_key_default(&k, "feature-flush-cache", 1, 0, &flush);
+	xbd_key_default(&k, "feature-barrier", 1, 0, &barrier);
+	xbd_key_default(&k, "feature-discard", 1, 0, &discard);
+	xbd_key_default(&k, "discard-granularity", UINT32_MAX, ssize, &gran);
+	xbd_key_default(&k, "discard-alignment", UINT32_MAX, 0, &align);
+	xbd_key_default(&k, "discard-secure", 1, 0, &secure);
+	xbd_key_default(&k, "feature-max-indirect-segments", UINT32_MAX, 0,
+	    &segs);
+	xbd_key_default(&k, "feature-persistent", 1, 0, &persistent);
+	if (k.k_error != 0) {
+		xbd_keys_why(&k, why, sizeof(why));
 		goto refuse;
 	}
 	if (sectors == 0) {
@@ -503,8 +568,10 @@ xbd_backend_changed(struct xenbus_watch *w, const char *path)
 int
 xbd_attach(const char *node, struct xbd_softc **scp)
 {
-	uint64_t beid, devid, trusted;
+	struct xbd_keys k = { .k_side = "frontend" };
+	uint64_t beid = 0, devid = 0, trusted = 0;
 	struct xbd_softc *sc;
+	char why[96];
 	char *be = NULL;
 	int error;
 
@@ -518,16 +585,18 @@ xbd_attach(const char *node, struct xbd_softc **scp)
 		snprintf(sc->sc_node, sizeof(sc->sc_node), "/local/domain/%u/%s",
 		    xenbus_domid(), node);
 	snprintf(sc->sc_name, sizeof(sc->sc_name), "xbd");
-	if ((error = xenbus_read_u64(XENBUS_TXN_NONE, sc->sc_node,
-	    "virtual-device", UINT32_MAX, &devid)) != 0 ||
-	    (error = xenbus_read_u64(XENBUS_TXN_NONE, sc->sc_node,
-	    "backend-id", DOMID_FIRST_RESERVED - 1, &beid)) != 0 ||
-	    (error = xenbus_read_u64_default(XENBUS_TXN_NONE, sc->sc_node,
-	    "trusted", 1, 1, &trusted)) != 0 ||
-	    (error = xenbus_read(XENBUS_TXN_NONE, sc->sc_node, "backend", &be,
-	    NULL)) != 0) {
-		pv_log(PV_LOG_ERR, "xbd", "%s: cannot read the device's keys "
-		    "(%d)", sc->sc_node, error);
+	k.k_dir = sc->sc_node;
+	xbd_key(&k, "virtual-device", UINT32_MAX, &devid);
+	xbd_key(&k, "backend-id", DOMID_FIRST_RESERVED - 1, &beid);
+	xbd_key_default(&k, "trusted", 1, 1, &trusted);
+	if (k.k_error == 0 && (error = xenbus_read(XENBUS_TXN_NONE,
+	    sc->sc_node, "backend", &be, NULL)) != 0) {
+		k.k_error = error;
+		k.k_failed = "backend";
+	}
+	if ((error = k.k_error) != 0) {
+		xbd_keys_why(&k, why, sizeof(why));
+		pv_log(PV_LOG_ERR, "xbd", "%s: %s", sc->sc_node, why);
 		goto fail;
 	}
 	if (be[0] != '/' || strlen(be) >= sizeof(sc->sc_backend)) {

@@ -42,18 +42,21 @@ ring_alloc(struct xbd_softc *sc, struct xbd_ring *r)
 
 	r->r_sc = sc;
 	r->r_npages = 1u << sc->sc_ring_order;
+	r->r_npg = r->r_nfree = 0;
 	r->r_pg = pv_malloc(XBD_MAX_PGNT * sizeof(*r->r_pg), PV_M_NOWAIT);
+	if (r->r_pg == NULL)
+		return (ENOMEM);
 	r->r_pg_free = pv_malloc(XBD_MAX_PGNT * sizeof(*r->r_pg_free),
 	    PV_M_NOWAIT);
-	r->r_npg = r->r_nfree = 0;
-	if (r->r_pg == NULL || r->r_pg_free == NULL) {
-		pv_free(r->r_pg);
-		pv_free(r->r_pg_free);
-		return (ENOMEM);
+	if (r->r_pg_free == NULL) {
+		error = ENOMEM;
+		goto fail_pg;
 	}
 	sring = pv_pages_alloc(r->r_npages, PV_M_NOWAIT | PV_M_ZERO, &pfn);
-	if (sring == NULL)
-		return (ENOMEM);
+	if (sring == NULL) {
+		error = ENOMEM;
+		goto fail_pg_free;
+	}
 	SHARED_RING_INIT(sring);
 	FRONT_RING_INIT(&r->r_fr, sring, PV_PAGE_SIZE * r->r_npages);
 	r->r_sring = sring;
@@ -77,8 +80,12 @@ fail_grants:
 fail_pages:
 	pv_pages_free(sring, r->r_npages);
 	r->r_sring = NULL;
-	pv_free(r->r_pg);
+fail_pg_free:
 	pv_free(r->r_pg_free);
+	r->r_pg_free = NULL;
+fail_pg:
+	pv_free(r->r_pg);
+	r->r_pg = NULL;
 	return (error);
 }
 

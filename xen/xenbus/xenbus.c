@@ -24,7 +24,7 @@
 static domid_t	xb_domid;
 
 static int
-join(char *buf, const char *dir, const char *node)
+xb_join(char *buf, const char *dir, const char *node)
 {
 	int n;
 
@@ -43,7 +43,7 @@ path_request(uint32_t type, xenbus_txn_t t, const char *dir, const char *node,
 	struct xb_part part;
 	int error;
 
-	if ((error = join(path, dir, node)) != 0)
+	if ((error = xb_join(path, dir, node)) != 0)
 		return (error);
 	part.p_data = path;
 	part.p_len = strlen(path) + 1;
@@ -65,7 +65,7 @@ xenbus_write(xenbus_txn_t t, const char *dir, const char *node,
 	struct xb_part parts[2];
 	int error;
 
-	if ((error = join(path, dir, node)) != 0)
+	if ((error = xb_join(path, dir, node)) != 0)
 		return (error);
 	parts[0].p_data = path;
 	parts[0].p_len = strlen(path) + 1;
@@ -88,12 +88,6 @@ xenbus_printf(xenbus_txn_t t, const char *dir, const char *node,
 	if (n < 0 || (size_t)n >= sizeof(val))
 		return (E2BIG);
 	return (xenbus_write(t, dir, node, val));
-}
-
-int
-xenbus_mkdir(xenbus_txn_t t, const char *dir, const char *node)
-{
-	return (path_request(XS_MKDIR, t, dir, node, NULL, NULL));
 }
 
 int

@@ -30,9 +30,12 @@ struct vq_seg {
 
 typedef void vq_notify_fn(struct virtqueue *vq, void *arg);
 
+/* The largest queue a split ring may have (virtio 1.2, 2.7). */
+#define	VQ_SIZE_MAX	32768
+
 struct vq_config {
 	uint16_t	 vc_index;	/* queue number on the device */
-	uint16_t	 vc_size;	/* a power of 2, at most 32768 */
+	uint16_t	 vc_size;	/* a power of 2, at most VQ_SIZE_MAX */
 	bool		 vc_event_idx;	/* VIRTIO_RING_F_EVENT_IDX agreed */
 	bool		 vc_indirect;	/* VIRTIO_RING_F_INDIRECT_DESC agreed */
 	uint16_t	 vc_max_indirect; /* entries per indirect table */
@@ -75,7 +78,6 @@ void	*virtqueue_dequeue(struct virtqueue *vq, uint32_t *lenp, int *errorp);
  * falls between.
  */
 bool	virtqueue_enable_intr(struct virtqueue *vq);
-void	virtqueue_disable_intr(struct virtqueue *vq);
 bool	virtqueue_broken(const struct virtqueue *vq);
 uint16_t virtqueue_nfree(const struct virtqueue *vq);
 

@@ -22,6 +22,11 @@
 #include <pv/queue.h>
 
 #define	PV_SECTOR_SIZE	512
+/*
+ * The largest logical block a disk may have: 64 KiB, as Linux's block
+ * layer allows.  A backend or device that claims more is refused.
+ */
+#define	PV_SECTOR_SIZE_MAX	65536
 
 enum pv_bio_op {
 	PV_BIO_READ,
@@ -141,7 +146,6 @@ int	pv_blk_io(struct pv_blk *blk, struct pv_bio *bio);
 int	pv_blk_io_polled(struct pv_blk *blk, struct pv_bio *bio,
 	    uint64_t timeout_ns);
 void	pv_blk_info(struct pv_blk *blk, struct pv_disk_info *info);
-struct pv_blk *pv_blk_find(const char *name);
 
 /*
  * For transports.  The disk lock serialises the queue and the transport's

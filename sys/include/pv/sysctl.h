@@ -34,6 +34,38 @@ struct pv_ctl	*pv_ctl_string(struct pv_ctl *parent, const char *name,
 struct pv_ctl	*pv_ctl_tunable(struct pv_ctl *parent, const char *name,
 		    uint32_t *val, uint32_t min, uint32_t max,
 		    const char *descr);
+
+/*
+ * A module's tunables, declared in one static table.  pv_ctl_tunables()
+ * registers them under ts_node ("hw.xbd") once per kernel lifetime, from
+ * pv_kern_init to pv_kern_fini: each time, every value goes back to its
+ * default and then takes its preset, so a preset given to the next
+ * pv_kern_init is not lost to the last.  A module calls it before it
+ * first reads its tunables; calling it again is cheap.
+ */
+struct pv_tunable {
+	const char	*t_name;
+	uint32_t	*t_val;
+	uint32_t	 t_default;
+	uint32_t	 t_min, t_max;
+	const char	*t_descr;
+};
+
+struct pv_tunables {
+	const char		*ts_node;
+	const struct pv_tunable	*ts_list;
+	size_t			 ts_n;
+	uint64_t		 ts_gen;	/* the tree's, when registered */
+};
+
+#define	PV_TUNABLES(name, node, list)					\
+	static struct pv_tunables name = {				\
+		.ts_node = (node),					\
+		.ts_list = (list),					\
+		.ts_n = sizeof(list) / sizeof((list)[0]),		\
+	}
+
+void		 pv_ctl_tunables(struct pv_tunables *ts);
 /* Remove a node and everything below it. */
 void		 pv_ctl_remove(struct pv_ctl *ctl);
 

@@ -12,11 +12,15 @@
 #include <atf-c.h>
 
 #include <linux/pci_regs.h>
+#include <linux/virtio_config.h>
 #include <linux/virtio_ids.h>
 #include <linux/virtio_pci.h>
 
+#include <pv/balloon.h>
+#include <pv/mem.h>
 #include <pv/pci.h>
 #include <pvvirtio/virtio.h>
+#include <pvvirtio/virtio_balloon.h>
 #include <pvvirtio/virtio_pci.h>
 
 #include "lib/fakepci.h"
@@ -189,6 +193,43 @@ ATF_TC_BODY(balloon_and_novectors, tc)
 		modern_layout_is_qemus(&vpi);
 		detach(vp, dev);
 	}
+}
+
+/* The balloon driver on top, detached: the device reset, nothing kept. */
+ATF_TC_WITHOUT_HEAD(balloon_driver_detach_frees_all);
+ATF_TC_BODY(balloon_driver_detach_frees_all, tc)
+{
+	struct pv_memstats before, after;
+	struct vtballoon_softc *sc;
+	struct pv_pci_dev *dev;
+	struct virtio_pci *vp;
+	struct virtio_pci_info vpi;
+
+	pvtest_init(0);
+	dev = fakepci_load(tc, "balloon-modern");
+	dev->fp_virtio.fv_nqueues = 2;
+	vp = attach(dev, VIRTIO_ID_BALLOON, &vpi);
+	/* What lives as long as the kernel is not the driver's to free. */
+	pv_balloon_init();
+	pv_mem_stats(&before);
+	ATF_REQUIRE_EQ(vtballoon_attach(virtio_pci_dev(vp), &sc), 0);
+	ATF_REQUIRE(dev->fp_virtio.fv_status & VIRTIO_CONFIG_S_DRIVER_OK);
+	ATF_REQUIRE(dev->fp_virtio.fv_q[0].fq_enable != 0);
+	ATF_REQUIRE(dev->fp_virtio.fv_q[1].fq_enable != 0);
+	vtballoon_detach(sc);
+	ATF_REQUIRE_EQ(dev->fp_virtio.fv_status, 0);
+	ATF_REQUIRE_EQ(dev->fp_irq_kind, -1);
+	ATF_REQUIRE(virtio_pci_dev(vp)->vd_config_fn == NULL);
+	pv_mem_stats(&after);
+	ATF_REQUIRE_EQ_MSG(after.ms_malloc_count, before.ms_malloc_count,
+	    "%ju allocations before, %ju after",
+	    (uintmax_t)before.ms_malloc_count,
+	    (uintmax_t)after.ms_malloc_count);
+	ATF_REQUIRE_EQ(after.ms_malloc_bytes, before.ms_malloc_bytes);
+	ATF_REQUIRE_EQ_MSG(after.ms_pages_free, before.ms_pages_free,
+	    "%ju pages free before, %ju after",
+	    (uintmax_t)before.ms_pages_free, (uintmax_t)after.ms_pages_free);
+	detach(vp, dev);
 }
 
 ATF_TC_WITHOUT_HEAD(not_virtio);
@@ -408,6 +449,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, legacy_only_blk);
 	ATF_TP_ADD_TC(tp, legacy_needs_revision_0);
 	ATF_TP_ADD_TC(tp, balloon_and_novectors);
+	ATF_TP_ADD_TC(tp, balloon_driver_detach_frees_all);
 	ATF_TP_ADD_TC(tp, not_virtio);
 	ATF_TP_ADD_TC(tp, cap_loop);
 	ATF_TP_ADD_TC(tp, cap_pointer_into_header);

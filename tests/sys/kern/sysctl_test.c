@@ -10,6 +10,7 @@
 
 #include <atf-c.h>
 
+#include <pv/balloon.h>
 #include <pv/libkern.h>
 #include <pv/mem.h>
 #include <pv/sysctl.h>
@@ -79,6 +80,32 @@ ATF_TC_BODY(tunable_preset_is_applied_within_range, tc)
 	    0);
 	ATF_REQUIRE_STREQ(val, "256");
 	pvtest_fini();
+}
+
+/* One kernel lifetime of the balloon module: its reserve_pct as seen. */
+static void
+balloon_reserve_is(const char *tunables, const char *want)
+{
+	char val[16];
+
+	pvtest_init_tunables(0, tunables);
+	pv_balloon_init();
+	pv_balloon_init();	/* again in the same lifetime: no change */
+	ATF_REQUIRE_EQ(pv_ctl_get("hw.balloon.reserve_pct", val,
+	    sizeof(val)), 0);
+	ATF_REQUIRE_STREQ_MSG(val, want, "presets \"%s\"", tunables);
+	/* Set at run time: this kernel's only. */
+	ATF_REQUIRE_EQ(pv_ctl_set("hw.balloon.reserve_pct", "33"), 0);
+	pvtest_fini();
+}
+
+ATF_TC_WITHOUT_HEAD(module_tunables_follow_each_kernel);
+ATF_TC_BODY(module_tunables_follow_each_kernel, tc)
+{
+	balloon_reserve_is("hw.balloon.reserve_pct=10", "10");
+	balloon_reserve_is("hw.balloon.reserve_pct=20", "20");
+	/* No preset: the default, not the last kernel's value. */
+	balloon_reserve_is(NULL, "5");
 }
 
 ATF_TC_WITHOUT_HEAD(tunable_preset_must_be_a_number);
@@ -182,6 +209,7 @@ ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, walk_lists_values_in_name_order);
 	ATF_TP_ADD_TC(tp, tunable_preset_is_applied_within_range);
+	ATF_TP_ADD_TC(tp, module_tunables_follow_each_kernel);
 	ATF_TP_ADD_TC(tp, tunable_preset_must_be_a_number);
 	ATF_TP_ADD_TC(tp, set_checks_kind_and_range);
 	ATF_TP_ADD_TC(tp, remove_frees_subtree);

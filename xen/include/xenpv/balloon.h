@@ -32,8 +32,6 @@ void	xen_balloon_detach(struct xen_balloon *sc);
 void	xen_balloon_stats(struct xen_balloon *sc, struct xen_balloon_stats *st);
 /* The core's balloon underneath, for reports. */
 struct pv_balloon *xen_balloon_core(struct xen_balloon *sc);
-/* pv_balloon_wait on the balloon: 0 or ETIMEDOUT. */
-int	xen_balloon_wait(struct xen_balloon *sc, uint64_t timeout_ns);
 
 /*
  * The balloon size a memory/target of target_kib asks for, for a domain

@@ -24,7 +24,6 @@ long	HYPERVISOR_hvm_op(int op, void *arg);
 
 /* NULL until the platform has attached to a hypervisor. */
 struct shared_info	*xen_shared_info(void);
-bool			 xen_attached(void);
 
 /*
  * Route the event-channel upcall (HVM's callback vector) to a handler;

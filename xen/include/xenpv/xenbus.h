@@ -29,7 +29,6 @@ int	xenbus_write(xenbus_txn_t t, const char *dir, const char *node,
 	    const char *val);
 int	xenbus_printf(xenbus_txn_t t, const char *dir, const char *node,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-int	xenbus_mkdir(xenbus_txn_t t, const char *dir, const char *node);
 int	xenbus_rm(xenbus_txn_t t, const char *dir, const char *node);
 bool	xenbus_exists(xenbus_txn_t t, const char *dir, const char *node);
 /* An array of *nump names followed by their strings, in one allocation. */
