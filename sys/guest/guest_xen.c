@@ -90,7 +90,7 @@ guest_attach_xen(void)
 	unsigned attached;
 	int error;
 
-	if (!xen_attached())
+	if (xen_shared_info() == NULL)
 		return (0);
 	if ((error = xen_evtchn_init()) != 0 ||
 	    (error = xen_gnttab_init()) != 0 ||

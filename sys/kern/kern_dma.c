@@ -19,12 +19,16 @@
 
 static uint32_t	dma_bounce_all;
 
+static const struct pv_tunable dma_tunable_list[] = {
+	{ "bounce", &dma_bounce_all, 0, 0, 1,
+	    "share no caller's pages with any device: bounce everything" },
+};
+PV_TUNABLES(dma_tunables, "kern.dma", dma_tunable_list);
+
 void
 pv_dma_init(void)
 {
-	(void)pv_ctl_tunable(pv_ctl_node(pv_ctl_node(NULL, "kern"), "dma"),
-	    "bounce", &dma_bounce_all, 0, 1,
-	    "share no caller's pages with any device: bounce everything");
+	pv_ctl_tunables(&dma_tunables);
 }
 
 /* Every page of [va, va + len) has a frame a device can be given. */

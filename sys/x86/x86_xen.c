@@ -243,12 +243,6 @@ xen_shared_info(void)
 	return (shinfo);
 }
 
-bool
-xen_attached(void)
-{
-	return (shinfo != NULL);
-}
-
 /*
  * Xen raises the callback vector for as long as evtchn_upcall_pending is
  * set: clear it here, in the vector, or the vector storms and intrd never
