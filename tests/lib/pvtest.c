@@ -1,8 +1,10 @@
 /*-
  * SPDX-License-Identifier: BSD-2-Clause
  */
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <atf-c.h>
 
@@ -76,6 +78,27 @@ pvtest_msleep(unsigned ms)
 
 	while (nanosleep(&ts, &ts) != 0)
 		;
+}
+
+void
+pvtest_bin(const atf_tc_t *tc, const char *name, char *path, size_t len)
+{
+	const char *dir;
+	int n;
+
+	/* atf_tc_get_config_var aborts on a missing variable: ask first. */
+	if (!atf_tc_has_config_var(tc, "builddir"))
+		atf_tc_fail("kyua's builddir variable is not set: run the "
+		    "suite with tools/kyua-run.sh, or kyua -v "
+		    "test_suites.pvkit.builddir=<absolute build dir> test");
+	dir = atf_tc_get_config_var(tc, "builddir");
+	ATF_REQUIRE_MSG(dir[0] == '/', "builddir=%s is not an absolute path",
+	    dir);
+	n = snprintf(path, len, "%s/bin/%s", dir, name);
+	ATF_REQUIRE_MSG(n >= 0 && (size_t)n < len, "%s/bin/%s: too long",
+	    dir, name);
+	ATF_REQUIRE_MSG(access(path, X_OK) == 0, "no executable %s in %s/bin",
+	    name, dir);
 }
 
 /*

@@ -7,6 +7,7 @@
 # is checked against the hypervisor's count of the domain's pages and
 # against the host's count of the blocks behind the domain's RAM.
 
+. "$(atf_get_srcdir)/../lib/pvtest.subr"
 . "$(atf_get_srcdir)/../tools/xensim/xensim.subr"
 
 DOM=4
@@ -16,7 +17,7 @@ MIB=64
 # bal.err.  It writes all its free pages first, so the host backs them.
 bal_start()
 {
-	"$(xensim_bindir)/xbdtool" --domain $DOM --mem $MIB balloon 100 \
+	"$PVTEST_BINDIR/xbdtool" --domain $DOM --mem $MIB balloon 100 \
 	    >bal.out 2>bal.err &
 	_pid=$!
 	bal_wait_log 'reached 0 pages; reservation 16384 pages'
@@ -40,7 +41,7 @@ bal_wait_log()
 
 bal_mem_set()
 {
-	atf_check -s exit:0 "$(xensim_bindir)/xensim-ctl" mem-set $DOM "$1"
+	atf_check -s exit:0 "$PVTEST_BINDIR/xensim-ctl" mem-set $DOM "$1"
 }
 
 # SIGTERM ends it: it detaches and reports; its status is left in bal.rc.
@@ -126,7 +127,7 @@ above_static_max_body()
 	bal_wait_log 'reached 4096 pages'
 	# xl refuses it itself ...
 	atf_check -s not-exit:0 -e match:'memory_static_max' \
-	    "$(xensim_bindir)/xensim-ctl" mem-set $DOM 80
+	    "$PVTEST_BINDIR/xensim-ctl" mem-set $DOM 80
 	# ... so play a toolstack that does not.
 	atf_check xenstore-write /local/domain/$DOM/memory/target 81920
 	bal_wait_log 'memory/target: 81920 KiB is above memory/static-max'

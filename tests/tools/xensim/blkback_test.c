@@ -1215,7 +1215,7 @@ run_xensim(const atf_tc_t *tc, const char *opt)
 	int fd, status;
 	pid_t pid;
 
-	xensimtest_bin(tc, "xensim", bin, sizeof(bin));
+	pvtest_bin(tc, "xensim", bin, sizeof(bin));
 	ATF_REQUIRE((pid = fork()) >= 0);
 	if (pid == 0) {
 		fd = open("err.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -1293,7 +1293,7 @@ ATF_TC_BODY(teardown_paths, tc)
 	ATF_REQUIRE_EQ(rawfront_rw(&rf, 0, BLKIF_OP_WRITE, 0, &b, 0, 1),
 	    BLKIF_RSP_OKAY);
 	ATF_REQUIRE_EQ(xen_gnttab_flags(b.b_refs[0]) & BUSY, BUSY);
-	xensimtest_bin(tc, "xensim-ctl", ctl, sizeof(ctl));
+	pvtest_bin(tc, "xensim-ctl", ctl, sizeof(ctl));
 	ATF_REQUIRE((pid = fork()) >= 0);
 	if (pid == 0) {
 		execl(ctl, "xensim-ctl", "block-detach", "1", "xvdb",

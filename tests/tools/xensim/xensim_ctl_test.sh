@@ -5,13 +5,16 @@
 # hosted guest attached as domain 1; the results are read back with the
 # real xenstore-utils.
 
+. "$(atf_get_srcdir)/../../lib/pvtest.subr"
 . "$(atf_get_srcdir)/xensim.subr"
 
-CTL="$(atf_get_srcdir)/../../../bin/xensim-ctl"
-
-# Start guest_helper as domain $1; it lives while fd 9 stays open.
+# Start guest_helper as domain $1; it lives while fd 9 stays open.  Every
+# case starts one, after xensim_start: it also sets CTL, the xensim-ctl
+# under test.
 guest_start()
 {
+	pvtest_bindir xensim-ctl
+	CTL=$PVTEST_BINDIR/xensim-ctl
 	mkfifo guest.in
 	"$(atf_get_srcdir)/guest_helper" "$1" "${2:-g$1}" "${3:-1024}" \
 	    <guest.in >guest.out 2>guest.err &
@@ -77,8 +80,10 @@ attach_writes_libxls_tree_body()
 	    "$be/device-type = \"disk\"   (n0,r1)" \
 	    "$be/discard-enable = \"1\"   (n0,r1)" \
 	    "$be/specification = \"xen\"   (n0,r1)" >expect.be
-	xenstore-ls -fp $be | head -n 14 >got.be
-	atf_check -o file:expect.be cat got.be
+	# Saved rather than piped into head, so that a failing xenstore-ls
+	# fails here instead of leaving an empty listing to compare.
+	atf_check -o save:ls.be xenstore-ls -fp $be
+	atf_check -o file:expect.be head -n 14 ls.be
 	# blkback's probe, then the hotplug script's verdict.
 	atf_check -o inline:"256\n" \
 	    xenstore-read $be/feature-max-indirect-segments

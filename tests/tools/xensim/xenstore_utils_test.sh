@@ -4,6 +4,7 @@
 # Debian's xenstore-utils against xensim: the tools a Xen administrator
 # and xl's scripts use must see xensim as they see xenstored.
 
+. "$(atf_get_srcdir)/../../lib/pvtest.subr"
 . "$(atf_get_srcdir)/xensim.subr"
 
 XS_PROGS="xenstore-write xenstore-read xenstore-ls xenstore-exists \
