@@ -1,7 +1,9 @@
 /*-
  * SPDX-License-Identifier: BSD-2-Clause
  */
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -99,6 +101,50 @@ pvtest_bin(const atf_tc_t *tc, const char *name, char *path, size_t len)
 	    dir, name);
 	ATF_REQUIRE_MSG(access(path, X_OK) == 0, "no executable %s in %s/bin",
 	    name, dir);
+}
+
+static bool
+in_path(const char *prog)
+{
+	char path[1024];
+	const char *dir, *end, *p;
+	int n;
+
+	if (strchr(prog, '/') != NULL)
+		return (access(prog, X_OK) == 0);
+	if ((p = getenv("PATH")) == NULL)
+		return (false);
+	for (dir = p;; dir = end + 1) {
+		end = strchrnul(dir, ':');
+		/* An empty entry means the current directory, as for execvp. */
+		n = snprintf(path, sizeof(path), "%.*s/%s",
+		    end == dir ? 1 : (int)(end - dir),
+		    end == dir ? "." : dir, prog);
+		if (n > 0 && (size_t)n < sizeof(path) &&
+		    access(path, X_OK) == 0)
+			return (true);
+		if (*end == '\0')
+			return (false);
+	}
+}
+
+void
+pvtest_require_peer(const char *pkg, const char *prog)
+{
+	const char *ci, *req;
+
+	if (in_path(prog))
+		return;
+	ci = getenv("CI");
+	req = getenv("PVKIT_REQUIRE_PEERS");
+	if ((ci != NULL && strcmp(ci, "true") == 0) ||
+	    (req != NULL && strcmp(req, "1") == 0))
+		atf_tc_fail("%s is not in PATH, and CI=%s "
+		    "PVKIT_REQUIRE_PEERS=%s require every peer: "
+		    "apt-get install %s", prog, ci != NULL ? ci : "",
+		    req != NULL ? req : "", pkg);
+	atf_tc_skip("%s is not in PATH: it comes with the Debian package %s "
+	    "(apt-get install %s)", prog, pkg, pkg);
 }
 
 /*

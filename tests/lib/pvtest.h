@@ -34,5 +34,12 @@ void		pvtest_msleep(unsigned ms);
  */
 void		pvtest_bin(const atf_tc_t *tc, const char *name, char *path,
 		    size_t len);
+/*
+ * For a body: skip the test case, naming the Debian package and the
+ * apt-get command, unless the peer program prog is in PATH.  Fails
+ * instead when CI is "true" or PVKIT_REQUIRE_PEERS is 1: CI installs
+ * every peer, so a skip there would hide a broken install.
+ */
+void		pvtest_require_peer(const char *pkg, const char *prog);
 
 #endif /* !_PVTEST_H_ */

@@ -86,8 +86,7 @@ bal_ram_kib()
 bal_case()
 {
 	eval "atf_test_case $1 cleanup"
-	eval "$1_head() { atf_set descr '$2';" \
-	    "atf_set require.progs 'xenstore-write stat'; }"
+	eval "$1_head() { atf_set descr '$2'; }"
 	eval "$1_cleanup() { xensim_stop; }"
 }
 
@@ -121,6 +120,7 @@ bal_case above_static_max \
     "a target above memory/static-max is refused and the balloon stays"
 above_static_max_body()
 {
+	pvtest_require_peer xenstore-utils xenstore-write
 	xensim_start
 	bal_start
 	bal_mem_set 48
@@ -148,6 +148,7 @@ bal_case bad_target \
     "a memory/target that is not a number is named and ignored"
 bad_target_body()
 {
+	pvtest_require_peer xenstore-utils xenstore-write
 	xensim_start
 	bal_start
 	bal_mem_set 48

@@ -48,10 +48,10 @@ atf_test_case attach_writes_libxls_tree cleanup
 attach_writes_libxls_tree_head()
 {
 	atf_set "descr" "block-attach: libxl's nodes, values and permissions"
-	atf_set "require.progs" "xenstore-ls xenstore-read"
 }
 attach_writes_libxls_tree_body()
 {
+	pvtest_require_peer xenstore-utils xenstore-ls xenstore-read
 	xensim_start
 	guest_start 1
 	attach
@@ -101,10 +101,10 @@ atf_test_case attach_extended_and_readonly cleanup
 attach_extended_and_readonly_head()
 {
 	atf_set "descr" "xvdq uses virtual-device-ext numbering; ro mode"
-	atf_set "require.progs" "xenstore-read"
 }
 attach_extended_and_readonly_body()
 {
+	pvtest_require_peer xenstore-utils xenstore-read
 	xensim_start
 	guest_start 1
 	attach xvdq ro
@@ -125,10 +125,10 @@ atf_test_case attach_refuses_bad_specs cleanup
 attach_refuses_bad_specs_head()
 {
 	atf_set "descr" "every bad spec is named, and changes nothing"
-	atf_set "require.progs" "xenstore-exists"
 }
 attach_refuses_bad_specs_body()
 {
+	pvtest_require_peer xenstore-utils xenstore-exists
 	xensim_start
 	guest_start 1
 	truncate -s 1M disk.img
@@ -167,10 +167,10 @@ atf_test_case detach_removes_the_device cleanup
 detach_removes_the_device_head()
 {
 	atf_set "descr" "block-detach: Closing, Closed, then the nodes go"
-	atf_set "require.progs" "xenstore-exists"
 }
 detach_removes_the_device_body()
 {
+	pvtest_require_peer xenstore-utils xenstore-exists
 	xensim_start
 	guest_start 1
 	attach
@@ -194,10 +194,10 @@ atf_test_case mem_set_moves_the_target cleanup
 mem_set_moves_the_target_head()
 {
 	atf_set "descr" "mem-set: KiB target, MiB in /vm, static-max bound"
-	atf_set "require.progs" "xenstore-read"
 }
 mem_set_moves_the_target_body()
 {
+	pvtest_require_peer xenstore-utils xenstore-read
 	xensim_start
 	guest_start 1 g1 4096
 	atf_check -o inline:"16384\n" \
@@ -222,10 +222,10 @@ atf_test_case list_and_domain_death cleanup
 list_and_domain_death_head()
 {
 	atf_set "descr" "list shows the guest; its death removes its nodes"
-	atf_set "require.progs" "xenstore-exists"
 }
 list_and_domain_death_body()
 {
+	pvtest_require_peer xenstore-utils xenstore-exists
 	xensim_start
 	guest_start 1 alpha 4096
 	attach
