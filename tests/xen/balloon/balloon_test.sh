@@ -7,8 +7,8 @@
 # is checked against the hypervisor's count of the domain's pages and
 # against the host's count of the blocks behind the domain's RAM.
 
-. "$(atf_get_srcdir)/../lib/pvtest.subr"
-. "$(atf_get_srcdir)/../tools/xensim/xensim.subr"
+. "$(atf_get_srcdir)/../../lib/pvtest.subr"
+. "$(atf_get_srcdir)/../../tools/xensim/xensim.subr"
 
 DOM=4
 MIB=64

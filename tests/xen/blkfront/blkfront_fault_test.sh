@@ -13,8 +13,8 @@
 # backend serving the next disk.  An I/O error must reach the bio it
 # belongs to and no other, and never cost an acknowledged write.
 
-. "$(atf_get_srcdir)/../lib/pvtest.subr"
-. "$(atf_get_srcdir)/../tools/xensim/xensim.subr"
+. "$(atf_get_srcdir)/../../lib/pvtest.subr"
+. "$(atf_get_srcdir)/../../tools/xensim/xensim.subr"
 . "$(atf_get_srcdir)/xbd.subr"
 
 # xbd_run with a bound: a frontend that stalls on a fault fails the case

@@ -6,8 +6,8 @@
 # feature combination runs xbdtool verify, which fails on any mismatch,
 # and on any page, allocation or grant left over after detach.
 
-. "$(atf_get_srcdir)/../lib/pvtest.subr"
-. "$(atf_get_srcdir)/../tools/xensim/xensim.subr"
+. "$(atf_get_srcdir)/../../lib/pvtest.subr"
+. "$(atf_get_srcdir)/../../tools/xensim/xensim.subr"
 # xbd_start, xbd_run, xbd_check_verify
 . "$(atf_get_srcdir)/xbd.subr"
 

@@ -7,8 +7,8 @@
 # description afresh, refuse what is wrong with the key named, and end
 # the disk cleanly: no crash, no hang, nothing leaked.
 
-. "$(atf_get_srcdir)/../lib/pvtest.subr"
-. "$(atf_get_srcdir)/../tools/xensim/xensim.subr"
+. "$(atf_get_srcdir)/../../lib/pvtest.subr"
+. "$(atf_get_srcdir)/../../tools/xensim/xensim.subr"
 . "$(atf_get_srcdir)/xbd.subr"
 
 BE=/local/domain/0/backend/vbd/3/51728
