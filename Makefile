@@ -176,9 +176,9 @@ $(O)/tests/%.subr: tests/%.subr
 # The one test of the real libxenstore client links it.
 $(O)/tests/tools/xensim/libxenstore_test: LDLIBS_HOSTED += -lxenstore
 # dom0's side of the xenbus probe test is libxenstore.
-$(O)/tests/xen/xenbus_probe_test: LDLIBS_HOSTED += -lxenstore
-# blkback_test reads dom0's error nodes through it.
-$(O)/tests/tools/xensim/blkback_test: LDLIBS_HOSTED += -lxenstore
+$(O)/tests/xen/xenbus/xenbus_probe_test: LDLIBS_HOSTED += -lxenstore
+# blkback_fault_test reads dom0's error nodes through it.
+$(O)/tests/tools/xensim/blkback_fault_test: LDLIBS_HOSTED += -lxenstore
 # xensim's hypervisor ops, unit-tested on a domain the test builds.
 $(O)/tests/tools/xensim/gntmap_test: $(O)/obj/tools/xensim/hv_gnttab.o \
 	$(O)/obj/tools/xensim/domain_mem.o

@@ -17,7 +17,11 @@ dir=$1
 db="$dir/results.db"
 rm -f "$db"
 
-( cd "$dir" && kyua test -r results.db ) >"$dir/kyua.log" 2>&1
+# The tests find the programs under test in builddir/bin: DIR's parent.
+builddir=$(cd "$dir/.." && pwd) || exit 1
+
+( cd "$dir" && kyua -v "test_suites.pvkit.builddir=$builddir" \
+    test -r results.db ) >"$dir/kyua.log" 2>&1
 rc=$?
 # Per-case lines, then kyua's own "x/y passed" summary.
 grep -E -- '->' "$dir/kyua.log" | sed 's/^/  /'

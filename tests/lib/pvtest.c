@@ -1,8 +1,12 @@
 /*-
  * SPDX-License-Identifier: BSD-2-Clause
  */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <atf-c.h>
 
@@ -76,6 +80,71 @@ pvtest_msleep(unsigned ms)
 
 	while (nanosleep(&ts, &ts) != 0)
 		;
+}
+
+void
+pvtest_bin(const atf_tc_t *tc, const char *name, char *path, size_t len)
+{
+	const char *dir;
+	int n;
+
+	/* atf_tc_get_config_var aborts on a missing variable: ask first. */
+	if (!atf_tc_has_config_var(tc, "builddir"))
+		atf_tc_fail("kyua's builddir variable is not set: run the "
+		    "suite with tools/kyua-run.sh, or kyua -v "
+		    "test_suites.pvkit.builddir=<absolute build dir> test");
+	dir = atf_tc_get_config_var(tc, "builddir");
+	ATF_REQUIRE_MSG(dir[0] == '/', "builddir=%s is not an absolute path",
+	    dir);
+	n = snprintf(path, len, "%s/bin/%s", dir, name);
+	ATF_REQUIRE_MSG(n >= 0 && (size_t)n < len, "%s/bin/%s: too long",
+	    dir, name);
+	ATF_REQUIRE_MSG(access(path, X_OK) == 0, "no executable %s in %s/bin",
+	    name, dir);
+}
+
+static bool
+in_path(const char *prog)
+{
+	char path[1024];
+	const char *dir, *end, *p;
+	int n;
+
+	if (strchr(prog, '/') != NULL)
+		return (access(prog, X_OK) == 0);
+	if ((p = getenv("PATH")) == NULL)
+		return (false);
+	for (dir = p;; dir = end + 1) {
+		end = strchrnul(dir, ':');
+		/* An empty entry means the current directory, as for execvp. */
+		n = snprintf(path, sizeof(path), "%.*s/%s",
+		    end == dir ? 1 : (int)(end - dir),
+		    end == dir ? "." : dir, prog);
+		if (n > 0 && (size_t)n < sizeof(path) &&
+		    access(path, X_OK) == 0)
+			return (true);
+		if (*end == '\0')
+			return (false);
+	}
+}
+
+void
+pvtest_require_peer(const char *pkg, const char *prog)
+{
+	const char *ci, *req;
+
+	if (in_path(prog))
+		return;
+	ci = getenv("CI");
+	req = getenv("PVKIT_REQUIRE_PEERS");
+	if ((ci != NULL && strcmp(ci, "true") == 0) ||
+	    (req != NULL && strcmp(req, "1") == 0))
+		atf_tc_fail("%s is not in PATH, and CI=%s "
+		    "PVKIT_REQUIRE_PEERS=%s require every peer: "
+		    "apt-get install %s", prog, ci != NULL ? ci : "",
+		    req != NULL ? req : "", pkg);
+	atf_tc_skip("%s is not in PATH: it comes with the Debian package %s "
+	    "(apt-get install %s)", prog, pkg, pkg);
 }
 
 /*

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <atf-c.h>
+
 /* Bring the hosted platform up with mem_pages of RAM (0: default). */
 void		pvtest_init(size_t mem_pages);
 void		pvtest_init_tunables(size_t mem_pages, const char *tunables);
@@ -25,5 +27,19 @@ int		pvtest_wait_atleast(struct pv_mtx *m, const int *val, int n,
 		    unsigned timeout_ms);
 /* Sleep the calling thread without holding any pvkit lock. */
 void		pvtest_msleep(unsigned ms);
+/*
+ * For a body: bin/name of the build under test, which kyua's builddir
+ * variable names (tools/kyua-run.sh sets it).  Fails the test case if
+ * builddir is unset or bin/name is not executable.
+ */
+void		pvtest_bin(const atf_tc_t *tc, const char *name, char *path,
+		    size_t len);
+/*
+ * For a body: skip the test case, naming the Debian package and the
+ * apt-get command, unless the peer program prog is in PATH.  Fails
+ * instead when CI is "true" or PVKIT_REQUIRE_PEERS is 1: CI installs
+ * every peer, so a skip there would hide a broken install.
+ */
+void		pvtest_require_peer(const char *pkg, const char *prog);
 
 #endif /* !_PVTEST_H_ */

@@ -58,7 +58,7 @@ rawfront_attach(const atf_tc_t *tc, uint32_t domid, const char *vdev,
 	char ctl[PATH_MAX], cwd[PATH_MAX], cmd[3 * PATH_MAX];
 	int status;
 
-	xensimtest_bin(tc, "xensim-ctl", ctl, sizeof(ctl));
+	pvtest_bin(tc, "xensim-ctl", ctl, sizeof(ctl));
 	ATF_REQUIRE(getcwd(cwd, sizeof(cwd)) != NULL);
 	snprintf(cmd, sizeof(cmd), "'%s' block-attach %u 'format=raw, "
 	    "vdev=%s, access=%s, target=%s/%s'", ctl, domid, vdev, access,

@@ -22,6 +22,7 @@
 
 #include <atf-c.h>
 
+#include "lib/pvtest.h"
 #include "lib/xensimtest.h"
 
 /* Files in the work directory, shared by the body and the cleanup. */
@@ -180,26 +181,6 @@ can_connect(void)
 	return (ok);
 }
 
-/*
- * bin/NAME of the build tree the test program is installed in: test
- * programs sit at any depth below its tests/, so look upwards.
- */
-void
-xensimtest_bin(const atf_tc_t *tc, const char *name, char *bin, size_t len)
-{
-	const char *srcdir = atf_tc_get_config_var(tc, "srcdir");
-	char up[32] = "";
-	int depth;
-
-	for (depth = 0; depth < 6; depth++) {
-		snprintf(bin, len, "%s/%sbin/%s", srcdir, up, name);
-		if (access(bin, X_OK) == 0)
-			return;
-		strcat(up, "../");
-	}
-	atf_tc_fail("no bin/%s above %s", name, srcdir);
-}
-
 void
 xensimtest_start(const atf_tc_t *tc)
 {
@@ -219,7 +200,7 @@ xensimtest_start_args(const atf_tc_t *tc, const char *const *args)
 		;
 	ATF_REQUIRE_MSG(n <= XENSIMTEST_MAX_ARGS, "%zu arguments for xensim",
 	    n);
-	xensimtest_bin(tc, "xensim", bin, sizeof(bin));
+	pvtest_bin(tc, "xensim", bin, sizeof(bin));
 	ATF_REQUIRE_MSG(access(XST_PID, F_OK) != 0,
 	    "xensim already started in this work directory");
 	ATF_REQUIRE(setenv("XENSTORED_PATH", xensimtest_sock(), 1) == 0);

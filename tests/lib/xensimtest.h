@@ -23,7 +23,7 @@
 #define	XENSIMTEST_MAX_ARGS	32
 
 /*
- * Start bin/xensim of the tree the test program was built in, listening
+ * Start bin/xensim of the build under test (see pvtest_bin), listening
  * in the work directory; returns once it accepts connections.  Sets
  * XENSTORED_PATH, so libxenstore finds it too.
  */
@@ -31,9 +31,6 @@ void		 xensimtest_start(const atf_tc_t *tc);
 /* The same with arguments for xensim: a NULL-terminated array, or NULL. */
 void		 xensimtest_start_args(const atf_tc_t *tc,
 		    const char *const *args);
-/* The path of bin/name in the same build tree; fails the test if none. */
-void		 xensimtest_bin(const atf_tc_t *tc, const char *name,
-		    char *path, size_t len);
 /* Whether xensim's log (its stderr) holds needle, now or within a bound. */
 bool		 xensimtest_log_has(const char *needle);
 bool		 xensimtest_log_wait(const char *needle, unsigned timeout_ms);

@@ -7,6 +7,7 @@
 # image: what the test wrote the guest must read, and what the guest wrote
 # the test must find.
 
+. "$(atf_get_srcdir)/../../lib/pvtest.subr"
 . "$(atf_get_srcdir)/qsd.subr"
 
 vt_case()
@@ -100,7 +101,7 @@ flush_reaches_device_body()
 	head -c 4096 /dev/urandom >data
 	vt_run write 0 <data || atf_fail "write failed: $(cat vt.err)"
 	atf_check -s exit:1 -o ignore -e match:'flush: Input/output error' \
-	    "$(qsd_bindir)/xbdtool" --vhost-user vu.sock \
+	    "$PVTEST_BINDIR/xbdtool" --vhost-user vu.sock \
 	    --tunable hw.vtblk.writeback=1 flush
 }
 
@@ -112,7 +113,7 @@ read_error_body()
 	qsd_start disk.img writable=on
 	# The first read fails; the tool reads on and the second is good.
 	atf_check -s exit:1 -o ignore -e match:'Input/output error' \
-	    "$(qsd_bindir)/xbdtool" --vhost-user vu.sock read 0 4096
+	    "$PVTEST_BINDIR/xbdtool" --vhost-user vu.sock read 0 4096
 	must_run read 4096 4096
 	dd if=disk.orig of=want bs=4096 skip=1 count=1 status=none
 	atf_check cmp vt.out want
@@ -153,7 +154,7 @@ read_only_body()
 	must_run info
 	atf_check -o match:'read-only' cat vt.out
 	atf_check -s exit:1 -o ignore -e match:'Read-only file system' \
-	    sh -c "head -c 4096 /dev/zero | '$(qsd_bindir)/xbdtool' \
+	    sh -c "head -c 4096 /dev/zero | '$PVTEST_BINDIR/xbdtool' \
 	    --vhost-user vu.sock write 0"
 	atf_check cmp disk.img disk.orig
 	must_run read 0 4096

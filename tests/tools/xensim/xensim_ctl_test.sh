@@ -5,13 +5,16 @@
 # hosted guest attached as domain 1; the results are read back with the
 # real xenstore-utils.
 
+. "$(atf_get_srcdir)/../../lib/pvtest.subr"
 . "$(atf_get_srcdir)/xensim.subr"
 
-CTL="$(atf_get_srcdir)/../../../bin/xensim-ctl"
-
-# Start guest_helper as domain $1; it lives while fd 9 stays open.
+# Start guest_helper as domain $1; it lives while fd 9 stays open.  Every
+# case starts one, after xensim_start: it also sets CTL, the xensim-ctl
+# under test.
 guest_start()
 {
+	pvtest_bindir xensim-ctl
+	CTL=$PVTEST_BINDIR/xensim-ctl
 	mkfifo guest.in
 	"$(atf_get_srcdir)/guest_helper" "$1" "${2:-g$1}" "${3:-1024}" \
 	    <guest.in >guest.out 2>guest.err &
@@ -45,10 +48,10 @@ atf_test_case attach_writes_libxls_tree cleanup
 attach_writes_libxls_tree_head()
 {
 	atf_set "descr" "block-attach: libxl's nodes, values and permissions"
-	atf_set "require.progs" "xenstore-ls xenstore-read"
 }
 attach_writes_libxls_tree_body()
 {
+	pvtest_require_peer xenstore-utils xenstore-ls xenstore-read
 	xensim_start
 	guest_start 1
 	attach
@@ -77,8 +80,10 @@ attach_writes_libxls_tree_body()
 	    "$be/device-type = \"disk\"   (n0,r1)" \
 	    "$be/discard-enable = \"1\"   (n0,r1)" \
 	    "$be/specification = \"xen\"   (n0,r1)" >expect.be
-	xenstore-ls -fp $be | head -n 14 >got.be
-	atf_check -o file:expect.be cat got.be
+	# Saved rather than piped into head, so that a failing xenstore-ls
+	# fails here instead of leaving an empty listing to compare.
+	atf_check -o save:ls.be xenstore-ls -fp $be
+	atf_check -o file:expect.be head -n 14 ls.be
 	# blkback's probe, then the hotplug script's verdict.
 	atf_check -o inline:"256\n" \
 	    xenstore-read $be/feature-max-indirect-segments
@@ -96,10 +101,10 @@ atf_test_case attach_extended_and_readonly cleanup
 attach_extended_and_readonly_head()
 {
 	atf_set "descr" "xvdq uses virtual-device-ext numbering; ro mode"
-	atf_set "require.progs" "xenstore-read"
 }
 attach_extended_and_readonly_body()
 {
+	pvtest_require_peer xenstore-utils xenstore-read
 	xensim_start
 	guest_start 1
 	attach xvdq ro
@@ -120,10 +125,10 @@ atf_test_case attach_refuses_bad_specs cleanup
 attach_refuses_bad_specs_head()
 {
 	atf_set "descr" "every bad spec is named, and changes nothing"
-	atf_set "require.progs" "xenstore-exists"
 }
 attach_refuses_bad_specs_body()
 {
+	pvtest_require_peer xenstore-utils xenstore-exists
 	xensim_start
 	guest_start 1
 	truncate -s 1M disk.img
@@ -162,10 +167,10 @@ atf_test_case detach_removes_the_device cleanup
 detach_removes_the_device_head()
 {
 	atf_set "descr" "block-detach: Closing, Closed, then the nodes go"
-	atf_set "require.progs" "xenstore-exists"
 }
 detach_removes_the_device_body()
 {
+	pvtest_require_peer xenstore-utils xenstore-exists
 	xensim_start
 	guest_start 1
 	attach
@@ -189,10 +194,10 @@ atf_test_case mem_set_moves_the_target cleanup
 mem_set_moves_the_target_head()
 {
 	atf_set "descr" "mem-set: KiB target, MiB in /vm, static-max bound"
-	atf_set "require.progs" "xenstore-read"
 }
 mem_set_moves_the_target_body()
 {
+	pvtest_require_peer xenstore-utils xenstore-read
 	xensim_start
 	guest_start 1 g1 4096
 	atf_check -o inline:"16384\n" \
@@ -217,10 +222,10 @@ atf_test_case list_and_domain_death cleanup
 list_and_domain_death_head()
 {
 	atf_set "descr" "list shows the guest; its death removes its nodes"
-	atf_set "require.progs" "xenstore-exists"
 }
 list_and_domain_death_body()
 {
+	pvtest_require_peer xenstore-utils xenstore-exists
 	xensim_start
 	guest_start 1 alpha 4096
 	attach

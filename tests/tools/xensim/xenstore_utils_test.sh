@@ -4,10 +4,11 @@
 # Debian's xenstore-utils against xensim: the tools a Xen administrator
 # and xl's scripts use must see xensim as they see xenstored.
 
+. "$(atf_get_srcdir)/../../lib/pvtest.subr"
 . "$(atf_get_srcdir)/xensim.subr"
 
 XS_PROGS="xenstore-write xenstore-read xenstore-ls xenstore-exists \
-    xenstore-rm xenstore-list xenstore-chmod xenstore-watch timeout"
+    xenstore-rm xenstore-list xenstore-chmod xenstore-watch"
 
 # Bound on waiting for a background xenstore-watch, in seconds.
 WATCH_TIMEOUT=10
@@ -16,10 +17,10 @@ atf_test_case write_read cleanup
 write_read_head()
 {
 	atf_set descr "xenstore-write then xenstore-read, creating parents"
-	atf_set require.progs "$XS_PROGS"
 }
 write_read_body()
 {
+	pvtest_require_peer xenstore-utils $XS_PROGS
 	xensim_start
 	atf_check xenstore-write /a/b/c hello
 	atf_check -o inline:"hello\n" xenstore-read /a/b/c
@@ -43,10 +44,10 @@ ls_shape_head()
 {
 	atf_set descr "xenstore-ls indents children one space per level" \
 	    "and quotes values"
-	atf_set require.progs "$XS_PROGS"
 }
 ls_shape_body()
 {
+	pvtest_require_peer xenstore-utils $XS_PROGS
 	xensim_start
 	atf_check xenstore-write /t/a 1 /t/a/b "x y" /t/a/b/d deep /t/c ""
 	cat >expected <<'EOF'
@@ -76,10 +77,10 @@ atf_test_case exists_status cleanup
 exists_status_head()
 {
 	atf_set descr "xenstore-exists: 0 for a node, 1 for none"
-	atf_set require.progs "$XS_PROGS"
 }
 exists_status_body()
 {
+	pvtest_require_peer xenstore-utils $XS_PROGS
 	xensim_start
 	atf_check xenstore-write /e/here ""
 	atf_check -s exit:0 xenstore-exists /e/here
@@ -98,10 +99,10 @@ atf_test_case rm_subtree cleanup
 rm_subtree_head()
 {
 	atf_set descr "xenstore-rm removes a node with everything below it"
-	atf_set require.progs "$XS_PROGS"
 }
 rm_subtree_body()
 {
+	pvtest_require_peer xenstore-utils $XS_PROGS
 	xensim_start
 	atf_check xenstore-write /r/a/b/c 1 /r/a/d 2 /r/e 3
 	atf_check xenstore-rm /r/a
@@ -122,10 +123,10 @@ atf_test_case list_children cleanup
 list_children_head()
 {
 	atf_set descr "xenstore-list prints the children in creation order"
-	atf_set require.progs "$XS_PROGS"
 }
 list_children_body()
 {
+	pvtest_require_peer xenstore-utils $XS_PROGS
 	xensim_start
 	atf_check xenstore-write /l/one 1 /l/two/x 2 /l/three 3
 	atf_check -o inline:"one\ntwo\nthree\n" xenstore-list /l
@@ -147,10 +148,10 @@ chmod_perms_head()
 {
 	atf_set descr "xenstore-chmod sets permissions that xenstore-ls -p" \
 	    "shows"
-	atf_set require.progs "$XS_PROGS"
 }
 chmod_perms_body()
 {
+	pvtest_require_peer xenstore-utils $XS_PROGS
 	xensim_start
 	atf_check xenstore-write /p/node v /p/node/kid k /p/other o
 	atf_check xenstore-chmod /p/node n0 r5 w7 b9
@@ -178,10 +179,10 @@ watch_events_head()
 {
 	atf_set descr "xenstore-watch sees the initial event, then a change" \
 	    "below the watched path"
-	atf_set require.progs "$XS_PROGS"
 }
 watch_events_body()
 {
+	pvtest_require_peer xenstore-utils $XS_PROGS
 	xensim_start
 	atf_check xenstore-write /w/x 0 /elsewhere 0
 	timeout $WATCH_TIMEOUT xenstore-watch -n 2 /w >watch.out 2>watch.err &
@@ -213,10 +214,10 @@ atf_test_case read_missing_fails cleanup
 read_missing_fails_head()
 {
 	atf_set descr "xenstore-read of a missing node fails"
-	atf_set require.progs "$XS_PROGS"
 }
 read_missing_fails_body()
 {
+	pvtest_require_peer xenstore-utils $XS_PROGS
 	xensim_start
 	atf_check -s not-exit:0 -o empty -e match:/no/such \
 	    xenstore-read /no/such
@@ -235,10 +236,10 @@ bad_paths_refused_head()
 {
 	atf_set descr "Paths with a bad character or over-long are refused" \
 	    "and the daemon lives on"
-	atf_set require.progs "$XS_PROGS"
 }
 bad_paths_refused_body()
 {
+	pvtest_require_peer xenstore-utils $XS_PROGS
 	xensim_start
 	atf_check -o save:before xenstore-ls -f /
 	for p in "/bad path" "/bad*char" "/bad/é" "/a//b" "/trailing/"; do

@@ -7,7 +7,8 @@
 # description afresh, refuse what is wrong with the key named, and end
 # the disk cleanly: no crash, no hang, nothing leaked.
 
-. "$(atf_get_srcdir)/../tools/xensim/xensim.subr"
+. "$(atf_get_srcdir)/../../lib/pvtest.subr"
+. "$(atf_get_srcdir)/../../tools/xensim/xensim.subr"
 . "$(atf_get_srcdir)/xbd.subr"
 
 BE=/local/domain/0/backend/vbd/3/51728
@@ -34,10 +35,10 @@ atf_test_case sectors_not_a_number cleanup
 sectors_not_a_number_head()
 {
 	atf_set descr "sectors=12x: refused, the key named"
-	atf_set require.progs "xenstore-write"
 }
 sectors_not_a_number_body()
 {
+	pvtest_require_peer xenstore-utils xenstore-write
 	bad_value sectors 12x
 	atf_check -o match:"$BE/sectors: \"12x\" is not a number" cat xbd.err
 	atf_check -o match:"$BE: backend key 'sectors' is not a number \\(EINVAL\\)" \
@@ -69,10 +70,10 @@ atf_test_case zero_sectors cleanup
 zero_sectors_head()
 {
 	atf_set descr "sectors=0: refused"
-	atf_set require.progs "xenstore-write"
 }
 zero_sectors_body()
 {
+	pvtest_require_peer xenstore-utils xenstore-write
 	bad_value sectors 0
 	atf_check -o match:'xvdb: .*: sectors is 0' cat xbd.err
 }
@@ -85,10 +86,10 @@ atf_test_case sector_size_not_a_power_of_two cleanup
 sector_size_not_a_power_of_two_head()
 {
 	atf_set descr "sector-size=1000: refused"
-	atf_set require.progs "xenstore-write"
 }
 sector_size_not_a_power_of_two_body()
 {
+	pvtest_require_peer xenstore-utils xenstore-write
 	bad_value sector-size 1000
 	atf_check -o match:'sector-size 1000 is not a power of 2' cat xbd.err
 }
@@ -101,10 +102,10 @@ atf_test_case sectors_out_of_range cleanup
 sectors_out_of_range_head()
 {
 	atf_set descr "sectors beyond 2^64 bytes: refused"
-	atf_set require.progs "xenstore-write"
 }
 sectors_out_of_range_body()
 {
+	pvtest_require_peer xenstore-utils xenstore-write
 	bad_value sectors 36028797018963968
 	atf_check -o match:"$BE/sectors: 36028797018963968 is out of range" \
 	    cat xbd.err
@@ -118,10 +119,10 @@ atf_test_case physical_smaller_than_logical cleanup
 physical_smaller_than_logical_head()
 {
 	atf_set descr "physical-sector-size below sector-size: refused"
-	atf_set require.progs "xenstore-write"
 }
 physical_smaller_than_logical_body()
 {
+	pvtest_require_peer xenstore-utils xenstore-write
 	bad_value physical-sector-size 256
 	atf_check -o match:'physical-sector-size 256 is not a power of 2 of at least sector-size' \
 	    cat xbd.err

@@ -7,7 +7,8 @@
 # is checked against the hypervisor's count of the domain's pages and
 # against the host's count of the blocks behind the domain's RAM.
 
-. "$(atf_get_srcdir)/../tools/xensim/xensim.subr"
+. "$(atf_get_srcdir)/../../lib/pvtest.subr"
+. "$(atf_get_srcdir)/../../tools/xensim/xensim.subr"
 
 DOM=4
 MIB=64
@@ -16,7 +17,7 @@ MIB=64
 # bal.err.  It writes all its free pages first, so the host backs them.
 bal_start()
 {
-	"$(xensim_bindir)/xbdtool" --domain $DOM --mem $MIB balloon 100 \
+	"$PVTEST_BINDIR/xbdtool" --domain $DOM --mem $MIB balloon 100 \
 	    >bal.out 2>bal.err &
 	_pid=$!
 	bal_wait_log 'reached 0 pages; reservation 16384 pages'
@@ -40,7 +41,7 @@ bal_wait_log()
 
 bal_mem_set()
 {
-	atf_check -s exit:0 "$(xensim_bindir)/xensim-ctl" mem-set $DOM "$1"
+	atf_check -s exit:0 "$PVTEST_BINDIR/xensim-ctl" mem-set $DOM "$1"
 }
 
 # SIGTERM ends it: it detaches and reports; its status is left in bal.rc.
@@ -85,8 +86,7 @@ bal_ram_kib()
 bal_case()
 {
 	eval "atf_test_case $1 cleanup"
-	eval "$1_head() { atf_set descr '$2';" \
-	    "atf_set require.progs 'xenstore-write stat'; }"
+	eval "$1_head() { atf_set descr '$2'; }"
 	eval "$1_cleanup() { xensim_stop; }"
 }
 
@@ -120,13 +120,14 @@ bal_case above_static_max \
     "a target above memory/static-max is refused and the balloon stays"
 above_static_max_body()
 {
+	pvtest_require_peer xenstore-utils xenstore-write
 	xensim_start
 	bal_start
 	bal_mem_set 48
 	bal_wait_log 'reached 4096 pages'
 	# xl refuses it itself ...
 	atf_check -s not-exit:0 -e match:'memory_static_max' \
-	    "$(xensim_bindir)/xensim-ctl" mem-set $DOM 80
+	    "$PVTEST_BINDIR/xensim-ctl" mem-set $DOM 80
 	# ... so play a toolstack that does not.
 	atf_check xenstore-write /local/domain/$DOM/memory/target 81920
 	bal_wait_log 'memory/target: 81920 KiB is above memory/static-max'
@@ -147,6 +148,7 @@ bal_case bad_target \
     "a memory/target that is not a number is named and ignored"
 bad_target_body()
 {
+	pvtest_require_peer xenstore-utils xenstore-write
 	xensim_start
 	bal_start
 	bal_mem_set 48

@@ -13,7 +13,8 @@
 # backend serving the next disk.  An I/O error must reach the bio it
 # belongs to and no other, and never cost an acknowledged write.
 
-. "$(atf_get_srcdir)/../tools/xensim/xensim.subr"
+. "$(atf_get_srcdir)/../../lib/pvtest.subr"
+. "$(atf_get_srcdir)/../../tools/xensim/xensim.subr"
 . "$(atf_get_srcdir)/xbd.subr"
 
 # xbd_run with a bound: a frontend that stalls on a fault fails the case
@@ -279,7 +280,8 @@ options_are_checked_head()
 }
 options_are_checked_body()
 {
-	_xs="$(xensim_bindir)/xensim"
+	pvtest_bindir xensim
+	_xs="$PVTEST_BINDIR/xensim"
 	# Refused while parsing: no socket is ever made.
 	export XENSTORED_PATH="$(pwd)/never.sock"
 	atf_check -s exit:2 \

@@ -6,7 +6,8 @@
 # feature combination runs xbdtool verify, which fails on any mismatch,
 # and on any page, allocation or grant left over after detach.
 
-. "$(atf_get_srcdir)/../tools/xensim/xensim.subr"
+. "$(atf_get_srcdir)/../../lib/pvtest.subr"
+. "$(atf_get_srcdir)/../../tools/xensim/xensim.subr"
 # xbd_start, xbd_run, xbd_check_verify
 . "$(atf_get_srcdir)/xbd.subr"
 
@@ -188,7 +189,7 @@ detach_while_idle_then_reattach_body()
 	xensim_start
 	xbd_start idle 30
 	xbd_wait_log 'idle: connected'
-	atf_check -s exit:0 "$(xensim_bindir)/xensim-ctl" block-detach 3 xvdb
+	atf_check -s exit:0 "$PVTEST_BINDIR/xensim-ctl" block-detach 3 xvdb
 	wait $_pid
 	atf_check -o inline:"0\n" -x "echo $?"
 	atf_check -o match:'idle: the disk was closed' cat xbd.err
@@ -263,7 +264,7 @@ detach_under_load_waits_for_close_body()
 	DISK_MB=64 xbd_start verify
 	xbd_wait_log 'verify: fill'
 	# The disk is open: the backend's Closing waits for the last close.
-	atf_check -s exit:0 "$(xensim_bindir)/xensim-ctl" block-detach 3 xvdb
+	atf_check -s exit:0 "$PVTEST_BINDIR/xensim-ctl" block-detach 3 xvdb
 	wait $_pid
 	echo $? >xbd.rc
 	xbd_check_verify

@@ -48,7 +48,6 @@ ATF_TC_WITH_CLEANUP(decrease_then_populate);
 ATF_TC_HEAD(decrease_then_populate, tc)
 {
 	atf_tc_set_md_var(tc, "descr", "pages leave, come back zeroed");
-	atf_tc_set_md_var(tc, "require.progs", "xenstore-write");
 }
 ATF_TC_BODY(decrease_then_populate, tc)
 {
@@ -57,6 +56,7 @@ ATF_TC_BODY(decrease_then_populate, tc)
 	uint8_t *va;
 	int i;
 
+	pvtest_require_peer("xenstore-utils", "xenstore-write");
 	xentest_up(tc, 5, RAM);
 	ATF_REQUIRE_EQ(current(), RAM);
 	va = pv_pages_alloc(20, PV_M_WAITOK, &pfn);
