@@ -17,10 +17,13 @@ dir=$1
 db="$dir/results.db"
 rm -f "$db"
 
-# The tests find the programs under test in builddir/bin: DIR's parent.
+# The tests find the programs under test in builddir/bin (DIR's parent),
+# and the source tree's scripts and data under sourcetree (this script's).
 builddir=$(cd "$dir/.." && pwd) || exit 1
+sourcetree=$(cd "$(dirname "$0")/.." && pwd) || exit 1
 
 ( cd "$dir" && kyua -v "test_suites.pvkit.builddir=$builddir" \
+    -v "test_suites.pvkit.sourcetree=$sourcetree" \
     test -r results.db ) >"$dir/kyua.log" 2>&1
 rc=$?
 # Per-case lines, then kyua's own "x/y passed" summary.

@@ -23,6 +23,7 @@
 #include "kern/md.h"
 
 #include "lib/fakepci.h"
+#include "lib/pvtest.h"
 
 struct pv_pci_res {
 	struct pv_pci_dev *fr_dev;
@@ -692,26 +693,19 @@ fakepci_free(struct pv_pci_dev *dev)
 	free(dev);
 }
 
-/* images/NAME.EXT above srcdir, however deep the build tree puts us. */
+/* The source tree's tests/compat/pci/images/NAME.EXT. */
 static FILE *
 image_open(const atf_tc_t *tc, const char *name, const char *ext)
 {
-	const char *srcdir = atf_tc_get_config_var(tc, "srcdir");
-	char path[1024], up[32];
+	char rel[256], path[1024];
 	FILE *f;
-	int i;
 
-	up[0] = '\0';
-	for (i = 0; i < 8; i++) {
-		snprintf(path, sizeof(path), "%s/%stests/compat/pci/images/"
-		    "%s.%s", srcdir, up, name, ext);
-		if ((f = fopen(path, ext[0] == 'b' ? "rb" : "r")) != NULL)
-			return (f);
-		strcat(up, "../");
-	}
-	atf_tc_fail("no tests/compat/pci/images/%s.%s above %s", name, ext,
-	    srcdir);
-	return (NULL);
+	snprintf(rel, sizeof(rel), "tests/compat/pci/images/%s.%s", name,
+	    ext);
+	pvtest_srcfile(tc, rel, path, sizeof(path));
+	if ((f = fopen(path, ext[0] == 'b' ? "rb" : "r")) == NULL)
+		atf_tc_fail("%s: %s", path, strerror(errno));
+	return (f);
 }
 
 struct pv_pci_dev *

@@ -103,6 +103,24 @@ pvtest_bin(const atf_tc_t *tc, const char *name, char *path, size_t len)
 	    name, dir);
 }
 
+void
+pvtest_srcfile(const atf_tc_t *tc, const char *rel, char *path, size_t len)
+{
+	const char *dir;
+	int n;
+
+	if (!atf_tc_has_config_var(tc, "sourcetree"))
+		atf_tc_fail("kyua's sourcetree variable is not set: run the "
+		    "suite with tools/kyua-run.sh");
+	dir = atf_tc_get_config_var(tc, "sourcetree");
+	ATF_REQUIRE_MSG(dir[0] == '/', "sourcetree=%s is not an absolute "
+	    "path", dir);
+	n = snprintf(path, len, "%s/%s", dir, rel);
+	ATF_REQUIRE_MSG(n >= 0 && (size_t)n < len, "%s/%s: too long", dir,
+	    rel);
+	ATF_REQUIRE_MSG(access(path, R_OK) == 0, "cannot read %s", path);
+}
+
 static bool
 in_path(const char *prog)
 {

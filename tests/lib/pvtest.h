@@ -34,6 +34,9 @@ void		pvtest_msleep(unsigned ms);
  */
 void		pvtest_bin(const atf_tc_t *tc, const char *name, char *path,
 		    size_t len);
+/* For a body: rel in the source tree (kyua's sourcetree variable). */
+void		pvtest_srcfile(const atf_tc_t *tc, const char *rel, char *path,
+		    size_t len);
 /*
  * For a body: skip the test case, naming the Debian package and the
  * apt-get command, unless the peer program prog is in PATH.  Fails

@@ -11,36 +11,21 @@
 # its whole process group.
 HELP_TIMEOUT=30
 
-# The build's bin/$1, found upwards from the test program, in _prog.
+. "$(atf_get_srcdir)/../lib/pvtest.subr"
+
+# The build's bin/$1, in _prog.
 find_bin()
 {
-	_fb_d="$(atf_get_srcdir)"
-	for _fb_i in 1 2 3 4 5 6; do
-		_fb_d="$_fb_d/.."
-		if [ -x "$_fb_d/bin/$1" ]; then
-			_prog="$_fb_d/bin/$1"
-			return 0
-		fi
-	done
-	atf_fail "no bin/$1 above $(atf_get_srcdir)"
+	pvtest_bindir "$1"
+	_prog=$PVTEST_BINDIR/$1
 }
 
-# The source tree's tools/$1, in _prog: the build directory (build or
-# build/san) is inside the tree, whose top holds tools/deps.sh and the
-# Makefile.
+# The source tree's tools/$1, in _prog.
 find_src()
 {
-	_fs_d="$(atf_get_srcdir)"
-	for _fs_i in 1 2 3 4 5 6; do
-		_fs_d="$_fs_d/.."
-		if [ -f "$_fs_d/tools/deps.sh" ] && [ -f "$_fs_d/Makefile" ]; then
-			_prog="$_fs_d/tools/$1"
-			[ -x "$_prog" ] || atf_fail "$_prog is not executable"
-			return 0
-		fi
-	done
-	atf_fail "no source tree (tools/deps.sh, Makefile) above" \
-	    "$(atf_get_srcdir)"
+	pvtest_srcdir
+	_prog=$PVTEST_SRCDIR/tools/$1
+	[ -x "$_prog" ] || atf_fail "$_prog is not executable"
 }
 
 # check_usage bin|src NAME: the program's --help and --bogus.

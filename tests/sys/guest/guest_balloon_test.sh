@@ -13,10 +13,10 @@ MIB=1048576
 # whose extra options are $2, and wait until the guest is up.
 idle_boot()
 {
-	QMP=$(bin_tool pvkit-qmp)
 	guest_start --mem 256 --append "workload=idle kern.guest.idle_secs=$1" \
 	    --device "virtio-balloon-pci$2" --qmp qmp.sock
 	VM=$GUEST_PID
+	QMP=$PVTEST_BINDIR/pvkit-qmp
 	console_wait '^idle: up'
 }
 

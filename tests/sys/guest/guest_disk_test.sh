@@ -12,7 +12,7 @@
 
 imgcheck()
 {
-	atf_check -o ignore "$(bin_tool pvkit-imgcheck)" "$@"
+	atf_check -o ignore "$PVTEST_BINDIR/pvkit-imgcheck" "$@"
 }
 
 # The guest's summary for disk $1 says no mismatch and no error.
@@ -157,11 +157,11 @@ bench_body()
 guest_case resize "the host grows the disk: the config interrupt says so"
 resize_body()
 {
-	qmp=$(bin_tool pvkit-qmp)
 	truncate -s 8M disk.img
 	guest_start --append "workload=idle kern.guest.idle_secs=3" \
 	    --disk disk.img --qmp qmp.sock
 	vm=$GUEST_PID
+	qmp=$PVTEST_BINDIR/pvkit-qmp
 	console_wait '^idle: up'
 	atf_check -o inline:'{"return": {}}\n' "$qmp" qmp.sock \
 	    '{"execute":"block_resize","arguments":{"device":"disk0","size":16777216}}'
