@@ -47,7 +47,6 @@ help_case()
 	{
 		atf_set descr '$3: --help prints its usage and exits 0;' \\
 		    '--bogus prints it on standard error and exits 2'
-		atf_set require.progs timeout
 	}
 	$1_body()
 	{

@@ -53,10 +53,10 @@ atf_test_case sectors_missing cleanup
 sectors_missing_head()
 {
 	atf_set descr "no sectors key: refused, the key and its path named"
-	atf_set require.progs "xenstore-rm xenstore-write"
 }
 sectors_missing_body()
 {
+	pvtest_require_peer xenstore-utils xenstore-rm xenstore-write
 	tamper xenstore-rm "$BE/sectors"
 	atf_check -o match:"$BE: backend key 'sectors' missing \\(ENOENT\\)" \
 	    cat xbd.err
