@@ -20,8 +20,8 @@
 
 #include <linux/virtio_config.h>
 
-#include <pv/console.h>
 #include <hosted/hosted.h>
+#include <pv/console.h>
 #include <pv/intr.h>
 #include <pv/libkern.h>
 #include <pv/mem.h>

@@ -1,6 +1,7 @@
 /*-
  * SPDX-License-Identifier: BSD-2-Clause
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,8 +11,8 @@
 
 #include <atf-c.h>
 
-#include <pv/console.h>
 #include <hosted/hosted.h>
+#include <pv/console.h>
 #include <pv/mem.h>
 #include <pv/sync.h>
 #include <pv/time.h>
@@ -82,43 +83,46 @@ pvtest_msleep(unsigned ms)
 		;
 }
 
-void
-pvtest_bin(const atf_tc_t *tc, const char *name, char *path, size_t len)
+/*
+ * var/rel into path, where var is a kyua variable tools/kyua-run.sh sets
+ * to an absolute directory; fails the case unless path may be used as
+ * mode (access(2)) says.
+ */
+static void
+config_path(const atf_tc_t *tc, const char *var, const char *rel, int mode,
+    char *path, size_t len)
 {
 	const char *dir;
 	int n;
 
 	/* atf_tc_get_config_var aborts on a missing variable: ask first. */
-	if (!atf_tc_has_config_var(tc, "builddir"))
-		atf_tc_fail("kyua's builddir variable is not set: run the "
-		    "suite with tools/kyua-run.sh, or kyua -v "
-		    "test_suites.pvkit.builddir=<absolute build dir> test");
-	dir = atf_tc_get_config_var(tc, "builddir");
-	ATF_REQUIRE_MSG(dir[0] == '/', "builddir=%s is not an absolute path",
+	if (!atf_tc_has_config_var(tc, var))
+		atf_tc_fail("kyua's %s variable is not set: run the suite with "
+		    "tools/kyua-run.sh, or kyua -v test_suites.pvkit.%s=<an "
+		    "absolute directory> test", var, var);
+	dir = atf_tc_get_config_var(tc, var);
+	ATF_REQUIRE_MSG(dir[0] == '/', "%s=%s is not an absolute path", var,
 	    dir);
-	n = snprintf(path, len, "%s/bin/%s", dir, name);
-	ATF_REQUIRE_MSG(n >= 0 && (size_t)n < len, "%s/bin/%s: too long",
-	    dir, name);
-	ATF_REQUIRE_MSG(access(path, X_OK) == 0, "no executable %s in %s/bin",
-	    name, dir);
+	n = snprintf(path, len, "%s/%s", dir, rel);
+	ATF_REQUIRE_MSG(n >= 0 && (size_t)n < len, "%s/%s: too long", dir,
+	    rel);
+	ATF_REQUIRE_MSG(access(path, mode) == 0, "%s: %s", path,
+	    strerror(errno));
+}
+
+void
+pvtest_bin(const atf_tc_t *tc, const char *name, char *path, size_t len)
+{
+	char rel[256];
+
+	snprintf(rel, sizeof(rel), "bin/%s", name);
+	config_path(tc, "builddir", rel, X_OK, path, len);
 }
 
 void
 pvtest_srcfile(const atf_tc_t *tc, const char *rel, char *path, size_t len)
 {
-	const char *dir;
-	int n;
-
-	if (!atf_tc_has_config_var(tc, "sourcetree"))
-		atf_tc_fail("kyua's sourcetree variable is not set: run the "
-		    "suite with tools/kyua-run.sh");
-	dir = atf_tc_get_config_var(tc, "sourcetree");
-	ATF_REQUIRE_MSG(dir[0] == '/', "sourcetree=%s is not an absolute "
-	    "path", dir);
-	n = snprintf(path, len, "%s/%s", dir, rel);
-	ATF_REQUIRE_MSG(n >= 0 && (size_t)n < len, "%s/%s: too long", dir,
-	    rel);
-	ATF_REQUIRE_MSG(access(path, R_OK) == 0, "cannot read %s", path);
+	config_path(tc, "sourcetree", rel, R_OK, path, len);
 }
 
 static bool

@@ -18,9 +18,9 @@
 #include "lib/rawfront.h"
 #include "lib/xentest.h"
 
+#include <hosted/xen.h>
 #include <pv/libkern.h>
 #include <pv/time.h>
-#include <hosted/xen.h>
 #include <xenpv/evtchn.h>
 #include <xenpv/vdev.h>
 #include <xenpv/xenbus.h>

@@ -14,8 +14,8 @@
 
 #include <atf-c.h>
 
-#include <pv/sync.h>
 #include <hosted/xen.h>
+#include <pv/sync.h>
 #include <xenpv/evtchn.h>
 
 #include "lib/pvtest.h"

@@ -36,16 +36,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <hosted/hosted.h>
+#include <hosted/xen.h>
 #include <pv/blk.h>
 #include <pv/console.h>
-#include <hosted/hosted.h>
 #include <pv/libkern.h>
 #include <pv/mem.h>
 #include <pv/sync.h>
 #include <pv/sysctl.h>
 #include <pv/thread.h>
 #include <pv/time.h>
-#include <hosted/xen.h>
 #include <xenpv/blkfront.h>
 #include <xenpv/evtchn.h>
 #include <xenpv/gnttab.h>

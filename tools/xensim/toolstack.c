@@ -15,8 +15,8 @@
 
 #include <xen/io/xs_wire.h>
 
-#include <pv/libkern.h>
 #include <hosted/xensim_proto.h>
+#include <pv/libkern.h>
 
 #include "blkback.h"
 #include "domain.h"

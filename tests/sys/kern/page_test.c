@@ -11,9 +11,9 @@
 #include <atf-c.h>
 
 #include <hosted/hosted.h>
+#include <hosted/xensim_proto.h>
 #include <pv/mem.h>
 #include <pv/time.h>
-#include <hosted/xensim_proto.h>
 
 #include "lib/pvtest.h"
 
