@@ -84,6 +84,21 @@ pv_curthread(void)
 	return (curthread);
 }
 
+/* Each thread numbers itself the first time it asks. */
+unsigned
+pv_curctx(void)
+{
+	static unsigned next;
+	static _Thread_local unsigned ctx;
+	static _Thread_local bool numbered;
+
+	if (!numbered) {
+		ctx = __atomic_fetch_add(&next, 1, __ATOMIC_RELAXED);
+		numbered = true;
+	}
+	return (ctx);
+}
+
 const char *
 pv_thread_name(const struct pv_thread *td)
 {

@@ -27,6 +27,7 @@
 #include <pv/mem.h>
 #include <pv/sync.h>
 #include <pv/sysctl.h>
+#include <pv/thread.h>
 #include <pv/time.h>
 
 struct pv_blk {
@@ -213,6 +214,7 @@ make_cmd(struct pv_blk *blk, struct pv_bio *bio)
 	c->c_data = bio->b_data != NULL ? (char *)bio->b_data + bio->b_next :
 	    NULL;
 	c->c_bio = bio;
+	c->c_ctx = bio->b_ctx;
 	c->c_error = 0;
 	if (bio->b_next > 0)
 		blk->k_splits++;
@@ -412,6 +414,7 @@ pv_blk_submit(struct pv_blk *blk, struct pv_bio *bio)
 	bio->b_error = 0;
 	bio->b_next = 0;
 	bio->b_cmds = 0;
+	bio->b_ctx = pv_curctx();
 	pv_blk_lock(blk);
 	error = bio_check(blk, bio);
 	if (error == 0 && bio->b_op == PV_BIO_DISCARD)

@@ -304,6 +304,13 @@ pv_curthread(void)
 	return (curthread);
 }
 
+/* The BSP runs every thread: the application processors stay parked. */
+unsigned
+pv_curctx(void)
+{
+	return (0);
+}
+
 const char *
 pv_thread_name(const struct pv_thread *td)
 {

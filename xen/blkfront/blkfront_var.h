@@ -144,7 +144,12 @@ int	xbd_rings_publish(struct xbd_softc *sc, xenbus_txn_t t);
 int	xbd_cmds_alloc(struct xbd_softc *sc, unsigned ncmds);
 bool	xbd_want_persistent(void);
 void	xbd_cmds_free(struct xbd_softc *sc);
+int	xbd_pgnt_get(struct xbd_softc *sc, struct xbd_ring *r);
+void	xbd_pgnt_put(struct xbd_ring *r, struct xbd_cmd *x);
+
+/* blkfront_io.c */
 bool	xbd_cmd_end_grants(struct xbd_cmd *x);
+void	xbd_intr(void *arg);
 extern const struct pv_blk_ops xbd_blk_ops;
 
 #endif /* !_BLKFRONT_VAR_H_ */

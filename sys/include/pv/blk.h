@@ -58,6 +58,7 @@ struct pv_bio {
 	TAILQ_ENTRY(pv_bio) b_link;
 	uint64_t	 b_next;	/* bytes already made commands */
 	unsigned	 b_cmds;	/* commands not yet complete */
+	unsigned	 b_ctx;		/* pv_curctx() of the submitter */
 };
 
 /* Features the transport negotiated. */
@@ -104,6 +105,7 @@ struct pv_blkcmd {
 	void			*c_data;
 	struct pv_bio		*c_bio;
 	uint32_t		 c_slot;	/* its index in the pool */
+	unsigned		 c_ctx;		/* the submitter's pv_curctx() */
 	int			 c_error;
 	void			*c_priv;	/* the transport's */
 };

@@ -17,6 +17,12 @@ int		  pv_thread_create(struct pv_thread **tdp, const char *name,
 void		  pv_thread_join(struct pv_thread *td);
 struct pv_thread *pv_curthread(void);
 const char	 *pv_thread_name(const struct pv_thread *td);
+/*
+ * The submitting context, a small number from 0: the CPU in a guest
+ * kernel, the thread in a process.  A driver with several queues keeps
+ * one context's requests on one queue with it, as blk-mq does.
+ */
+unsigned	  pv_curctx(void);
 void		  pv_yield(void);
 
 #endif /* !_PV_THREAD_H_ */
