@@ -29,6 +29,8 @@ struct wl_slot {
 	struct pv_bio		 ws_bio;
 	uint8_t			*ws_buf;
 	bool			 ws_busy;
+	uint64_t		 ws_sector;	/* what it holds, from the get */
+	uint64_t		 ws_bytes;
 	bool			 ws_check;	/* verify what a read brings */
 	struct wl_engine	*ws_eng;
 };
@@ -64,9 +66,22 @@ void	wl_submit(struct wl_engine *e, struct wl_slot *sl, enum pv_bio_op op,
 	    uint64_t sector, uint64_t bytes, int flags);
 void	wl_drain(struct wl_engine *e);
 
+/*
+ * Run fn(arg, i, n) for i in [0, n) in n threads of their own, so that
+ * each submits from its own context (pv_curctx) and a disk with several
+ * queues sees several submitters; n <= 1 runs fn in the caller.  0, or
+ * the errno of a thread that could not be made (those made are joined).
+ */
+typedef void wl_part_fn(void *arg, unsigned i, unsigned n);
+int	wl_parallel(unsigned n, wl_part_fn *fn, void *arg);
+/* Part i of n of [0, total), in multiples of unit. */
+void	wl_part(uint64_t total, uint64_t unit, unsigned i, unsigned n,
+	    uint64_t *startp, uint64_t *endp);
+
 /* verify: see wl_verify.c for the passes. */
 struct wl_verify_args {
 	unsigned	 va_depth;
+	unsigned	 va_threads;	/* submitters; 0: the caller alone */
 	uint64_t	 va_ops;	/* random rewrites and reads; 0: none */
 	uint64_t	 va_seed;
 	bool		 va_sum;	/* first sum what the disk held */
@@ -97,6 +112,7 @@ bool	wl_verify_passed(const struct wl_verify_result *vr);
 /* rand: reads of va_bs bytes at random block offsets, at a depth. */
 struct wl_rand_args {
 	unsigned	 ra_depth;
+	unsigned	 ra_threads;
 	uint64_t	 ra_ops;
 	uint64_t	 ra_bs;
 	uint64_t	 ra_seed;
@@ -105,6 +121,7 @@ struct wl_rand_args {
 /* seq: the first sq_bytes written, then read, in sq_bs bios. */
 struct wl_seq_args {
 	unsigned	 sq_depth;
+	unsigned	 sq_threads;
 	uint64_t	 sq_bs;
 	uint64_t	 sq_bytes;	/* 0: the whole disk */
 	bool		 sq_write;	/* also write (first) */

@@ -13,6 +13,7 @@
 #include <pv/libkern.h>
 #include <pv/mem.h>
 #include <pv/sync.h>
+#include <pv/thread.h>
 
 #include "wl.h"
 #include "wl_stamp.h"
@@ -129,13 +130,12 @@ wl_engine_fini(struct wl_engine *e)
 	pv_mtx_destroy(&e->we_mtx);
 }
 
+/* The range a slot holds from its get, not its bio's: that comes later. */
 static bool
 wl_overlaps(const struct wl_slot *sl, uint64_t sector, uint64_t bytes)
 {
-	const struct pv_bio *b = &sl->ws_bio;
-
-	return (sl->ws_busy && sector < b->b_sector + b->b_bytes /
-	    PV_SECTOR_SIZE && b->b_sector < sector + bytes / PV_SECTOR_SIZE);
+	return (sl->ws_busy && sector < sl->ws_sector + sl->ws_bytes /
+	    PV_SECTOR_SIZE && sl->ws_sector < sector + bytes / PV_SECTOR_SIZE);
 }
 
 struct wl_slot *
@@ -161,6 +161,8 @@ wl_slot_get(struct wl_engine *e, uint64_t sector, uint64_t bytes, bool guard)
 		pv_sleep(e, &e->we_mtx, "wlslot", 0);
 	}
 	free->ws_busy = true;
+	free->ws_sector = sector;
+	free->ws_bytes = bytes;
 	e->we_busy++;
 	pv_mtx_unlock(&e->we_mtx);
 	return (free);
@@ -189,4 +191,55 @@ wl_drain(struct wl_engine *e)
 	while (e->we_busy > 0)
 		pv_sleep(e, &e->we_mtx, "wldrain", 0);
 	pv_mtx_unlock(&e->we_mtx);
+}
+
+struct wl_thread {
+	struct pv_thread	*wt_td;
+	wl_part_fn		*wt_fn;
+	void			*wt_arg;
+	unsigned		 wt_i, wt_n;
+};
+
+static void
+wl_thread_main(void *arg)
+{
+	struct wl_thread *wt = arg;
+
+	wt->wt_fn(wt->wt_arg, wt->wt_i, wt->wt_n);
+}
+
+int
+wl_parallel(unsigned n, wl_part_fn *fn, void *arg)
+{
+	struct wl_thread *wt;
+	unsigned i, made;
+	int error = 0;
+
+	if (n <= 1) {
+		fn(arg, 0, 1);
+		return (0);
+	}
+	if ((wt = pv_malloc(n * sizeof(*wt), PV_M_NOWAIT | PV_M_ZERO)) == NULL)
+		return (ENOMEM);
+	for (made = 0; made < n; made++) {
+		wt[made] = (struct wl_thread){ .wt_fn = fn, .wt_arg = arg,
+		    .wt_i = made, .wt_n = n };
+		if ((error = pv_thread_create(&wt[made].wt_td, "workload",
+		    wl_thread_main, &wt[made])) != 0)
+			break;
+	}
+	for (i = 0; i < made; i++)
+		pv_thread_join(wt[i].wt_td);
+	pv_free(wt);
+	return (error);
+}
+
+void
+wl_part(uint64_t total, uint64_t unit, unsigned i, unsigned n,
+    uint64_t *startp, uint64_t *endp)
+{
+	uint64_t units = total / unit;
+
+	*startp = units * i / n * unit;
+	*endp = i + 1 == n ? total : units * (i + 1) / n * unit;
 }

@@ -127,43 +127,80 @@ refuse_write(struct wl_engine *e, const struct pv_disk_info *di,
 	}
 }
 
-static void
-fill_and_check(struct wl_engine *e, uint64_t sectors,
-    const struct wl_verify_args *va, bool check)
-{
-	struct wl_progress p = { check ? "check" : "fill", va->va_progress,
-	    0 };
-	uint64_t s, len;
+/* One verify's shared state, for the passes its threads run. */
+struct wl_run {
+	struct wl_engine		*r_e;
+	const struct wl_verify_args	*r_va;
+	uint64_t			 r_sectors;
+	uint64_t			 r_unit;	/* sectors a block */
+	bool				 r_check;
+};
 
-	for (s = 0; s < sectors; s += len) {
-		len = pv_min(sectors - s, WL_MAX_BIO / SECT);
-		if (check)
+/* Part i of n of the fill or the check pass; part 0 reports progress. */
+static void
+fill_or_check(void *arg, unsigned i, unsigned n)
+{
+	struct wl_run *run = arg;
+	struct wl_engine *e = run->r_e;
+	struct wl_progress p = { run->r_check ? "check" : "fill",
+	    run->r_va->va_progress && i == 0, 0 };
+	uint64_t s, start, end, len;
+
+	wl_part(run->r_sectors, run->r_unit, i, n, &start, &end);
+	for (s = start; s < end; s += len) {
+		len = pv_min(end - s, WL_MAX_BIO / SECT);
+		if (run->r_check)
 			read_checked(e, s, len * SECT);
 		else
 			write_stamped(e, s, len * SECT, 0);
-		progress(e, &p, s + len, sectors);
+		progress(e, &p, s + len - start, end - start);
 	}
 }
 
+/* Part i of n of the random rewrites and reads, with a seed of its own. */
 static void
-random_mix(struct wl_engine *e, uint64_t sectors, uint64_t unit,
-    const struct wl_verify_args *va)
+random_mix(void *arg, unsigned i, unsigned n)
 {
-	struct wl_progress p = { "random", va->va_progress, 0 };
-	uint64_t n, rnd = va->va_seed, len, s;
+	struct wl_run *run = arg;
+	struct wl_engine *e = run->r_e;
+	struct wl_progress p = { "random", run->r_va->va_progress && i == 0,
+	    0 };
+	uint64_t k, start, end, len, s, unit = run->r_unit;
+	uint64_t rnd = wl_mix(run->r_va->va_seed + i);
 
-	for (n = 0; n < va->va_ops; n++) {
-		rnd = wl_mix(rnd + n);
-		len = pv_min(((rnd >> 8) % 256 + 1) * unit, sectors);
-		s = (rnd >> 24) % (sectors - len + 1) / unit * unit;
+	wl_part(run->r_va->va_ops, 1, i, n, &start, &end);
+	for (k = start; k < end; k++) {
+		rnd = wl_mix(rnd + k);
+		len = pv_min(((rnd >> 8) % 256 + 1) * unit, run->r_sectors);
+		s = (rnd >> 24) % (run->r_sectors - len + 1) / unit * unit;
 		/* Every 16th write is ordered: a barrier, or single-stepped. */
 		if (rnd & 1)
-			write_stamped(e, s, len * SECT, (n % 16) == 1 ?
+			write_stamped(e, s, len * SECT, (k % 16) == 1 ?
 			    PV_BIO_ORDERED : 0);
 		else
 			read_checked(e, s, len * SECT);
-		progress(e, &p, n + 1, va->va_ops);
+		progress(e, &p, k + 1 - start, end - start);
 	}
+}
+
+/* The writing and checking passes, each spread over the threads. */
+static int
+verify_passes(struct wl_run *run)
+{
+	unsigned n = run->r_va->va_threads;
+	int error;
+
+	run->r_check = false;
+	if ((error = wl_parallel(n, fill_or_check, run)) != 0)
+		return (error);
+	flush(run->r_e);
+	if (run->r_va->va_ops > 0) {
+		if ((error = wl_parallel(n, random_mix, run)) != 0)
+			return (error);
+		flush(run->r_e);
+	}
+	run->r_check = true;
+	return (wl_parallel(n, fill_or_check, run));
 }
 
 int
@@ -172,8 +209,9 @@ wl_verify(struct pv_blk *blk, const struct wl_verify_args *va,
 {
 	struct pv_disk_info di;
 	struct wl_engine e;
+	struct wl_run run;
 	uint64_t t0 = pv_uptime_ns(), unit;
-	int error;
+	int error = 0;
 
 	memset(vr, 0, sizeof(*vr));
 	pv_blk_info(blk, &di);
@@ -196,13 +234,9 @@ wl_verify(struct pv_blk *blk, const struct wl_verify_args *va,
 	if (e.we_errors == 0 && di.di_readonly)
 		refuse_write(&e, &di, vr);
 	else if (e.we_errors == 0) {
-		fill_and_check(&e, di.di_sectors, va, false);
-		flush(&e);
-		if (va->va_ops > 0) {
-			random_mix(&e, di.di_sectors, unit, va);
-			flush(&e);
-		}
-		fill_and_check(&e, di.di_sectors, va, true);
+		run = (struct wl_run){ .r_e = &e, .r_va = va,
+		    .r_sectors = di.di_sectors, .r_unit = unit };
+		error = verify_passes(&run);
 	}
 	wl_drain(&e);
 	vr->vr_bios = e.we_bios;
@@ -213,7 +247,7 @@ wl_verify(struct pv_blk *blk, const struct wl_verify_args *va,
 	vr->vr_mismatches = e.we_mismatches;
 	vr->vr_ns = pv_uptime_ns() - t0;
 	wl_engine_fini(&e);
-	return (0);
+	return (error);
 }
 
 bool

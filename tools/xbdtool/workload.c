@@ -49,6 +49,7 @@ w_verify(struct xbdtool_args *a, const struct pv_disk_info *di)
 {
 	struct wl_verify_args va = {
 		.va_depth = a->depth,
+		.va_threads = a->threads,
 		.va_seed = a->seed,
 		.va_progress = true,
 	};
@@ -74,6 +75,7 @@ w_seq(struct xbdtool_args *a, const struct pv_disk_info *di)
 {
 	struct wl_seq_args sq = {
 		.sq_depth = a->depth,
+		.sq_threads = a->threads,
 		.sq_bs = a->bs < 65536 ? WL_MAX_BIO : pv_min(a->bs,
 		    WL_MAX_BIO),
 		.sq_write = true,
@@ -98,6 +100,7 @@ w_rand(struct xbdtool_args *a, const struct pv_disk_info *di)
 {
 	struct wl_rand_args ra = {
 		.ra_depth = a->depth,
+		.ra_threads = a->threads,
 		.ra_ops = a->ops != 0 ? a->ops : 20000,
 		.ra_bs = a->bs,
 		.ra_seed = a->seed,
@@ -114,9 +117,10 @@ w_rand(struct xbdtool_args *a, const struct pv_disk_info *di)
 		fprintf(stderr, "xbdtool: rand: no memory; raise --mem\n");
 		return (1);
 	}
-	printf("rand: %s: %ju reads of %ju bytes at depth %u: %ju IOPS, "
-	    "%.3f notifications per request, %ju errors\n", di->di_name,
-	    (uintmax_t)ra.ra_ops, (uintmax_t)ra.ra_bs, a->depth,
+	printf("rand: %s: %ju reads of %ju bytes at depth %u from %u "
+	    "thread(s): %ju IOPS, %.3f notifications per request, %ju "
+	    "errors\n", di->di_name, (uintmax_t)ra.ra_ops,
+	    (uintmax_t)ra.ra_bs, a->depth, a->threads,
 	    (uintmax_t)wl_per_sec(wp.wp_ops, wp.wp_ns),
 	    kicks_per_bio(a, di, wp.wp_ops), (uintmax_t)wp.wp_errors);
 	return (wp.wp_errors == 0 ? 0 : 1);
@@ -330,6 +334,42 @@ w_discard(struct xbdtool_args *a, const struct pv_disk_info *di)
 	return (0);
 }
 
+/* One submitting thread per queue the driver negotiated. */
+static unsigned
+disk_queues(const struct xbdtool_args *a, const struct pv_disk_info *di)
+{
+	char path[96], val[32];
+	uint64_t n;
+
+	snprintf(path, sizeof(path), "dev.%s.%s.queues", a->driver,
+	    di->di_name);
+	if (pv_ctl_get(path, val, sizeof(val)) != 0 ||
+	    pv_strtou64(val, 64, &n) != 0 || n == 0)
+		return (1);
+	return ((unsigned)n);
+}
+
+static int
+print_stat(const char *path, const char *value, const char *descr, void *arg)
+{
+	(void)descr;
+	(void)arg;
+	printf("%s=%s\n", path, value);
+	return (0);
+}
+
+/* --stats: as sysctl dev.xbd prints them, the driver's then the disk's. */
+static void
+print_stats(const struct xbdtool_args *a, const struct pv_disk_info *di)
+{
+	char prefix[64];
+
+	snprintf(prefix, sizeof(prefix), "dev.%s.%s", a->driver, di->di_name);
+	(void)pv_ctl_walk(prefix, print_stat, NULL);
+	snprintf(prefix, sizeof(prefix), "disk.%s", di->di_name);
+	(void)pv_ctl_walk(prefix, print_stat, NULL);
+}
+
 int
 xbdtool_run(struct xbdtool_args *a)
 {
@@ -350,11 +390,18 @@ xbdtool_run(struct xbdtool_args *a)
 	};
 	struct pv_disk_info di;
 	size_t i;
+	int rc;
 
 	pv_blk_info(a->blk, &di);
+	if (a->threads == 0)
+		a->threads = disk_queues(a, &di);
 	for (i = 0; i < nitems(workloads); i++) {
-		if (strcmp(a->workload, workloads[i].name) == 0)
-			return (workloads[i].fn(a, &di));
+		if (strcmp(a->workload, workloads[i].name) != 0)
+			continue;
+		rc = workloads[i].fn(a, &di);
+		if (a->stats)
+			print_stats(a, &di);
+		return (rc);
 	}
 	fprintf(stderr, "xbdtool: unknown workload \"%s\"\n", a->workload);
 	return (2);

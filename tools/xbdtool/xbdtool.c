@@ -97,7 +97,11 @@ usage(FILE *f, int status)
 	    "       xbdtool -h | --help\n"
 	    "options: [--mem MIB] [--depth N] [--ops N] [--bs BYTES] "
 	    "[--seed N]\n"
-	    "         [--tunable NAME=VALUE]... [--suspend-every MS]\n"
+	    "         [--threads N] [--stats] [--tunable NAME=VALUE]...\n"
+	    "         [--suspend-every MS]\n"
+	    "--threads: submitting threads (default: one per queue); "
+	    "--stats: every\n"
+	    "counter of the disk as name=value after the workload.\n"
 	    "workloads: verify, seq, rand, info, flush, read OFFSET LENGTH,\n"
 	    "           write OFFSET, discard OFFSET LENGTH, "
 	    "zeroes OFFSET LENGTH,\n"
@@ -164,6 +168,8 @@ main(int argc, char **argv)
 		{ "suspend-every", required_argument, NULL, 'S' },
 		{ "polled",	no_argument,	   NULL, 'P' },
 		{ "vhost-user",	required_argument, NULL, 'V' },
+		{ "threads",	required_argument, NULL, 'T' },
+		{ "stats",	no_argument,	   NULL, 'C' },
 		{ "help",	no_argument,	   NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -214,6 +220,17 @@ main(int argc, char **argv)
 			break;
 		case 'P':
 			a.polled = true;
+			break;
+		case 'T':
+			a.threads = (unsigned)arg_u64("--threads", optarg, 64);
+			if (a.threads == 0) {
+				fprintf(stderr, "xbdtool: --threads must be "
+				    "positive\n");
+				exit(2);
+			}
+			break;
+		case 'C':
+			a.stats = true;
 			break;
 		case 'V':
 			vhost = optarg;

@@ -15,6 +15,8 @@ struct xbdtool_args {
 	int		 argc;
 	char		**argv;
 	unsigned	 depth;		/* bios in flight */
+	unsigned	 threads;	/* submitters; 0: one per queue */
+	bool		 stats;		/* print the counters after */
 	uint64_t	 ops;		/* 0: the workload's default */
 	uint64_t	 bs;		/* bytes per bio, for rand and seq */
 	uint64_t	 seed;

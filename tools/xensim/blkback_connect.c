@@ -302,6 +302,13 @@ stats_add(struct bb_stats *to, const struct bb_stats *s)
 		sum[i] += from[i];
 }
 
+uint64_t
+bb_stats_requests(const struct bb_stats *s)
+{
+	return (s->st_rd + s->st_wr + s->st_barrier + s->st_flush +
+	    s->st_discard + s->st_unknown);
+}
+
 void
 vbd_disconnect(struct vbd *v)
 {
@@ -320,6 +327,11 @@ vbd_disconnect(struct vbd *v)
 	}
 	if (!served)
 		goto out;
+	/* Each ring's share: the frontend's spreading, seen from here. */
+	for (i = 0; i < v->v_nrings; i++)
+		xensim_log("blkback: %u/%u ring %u: %ju requests", v->v_domid,
+		    v->v_devid, i, (uintmax_t)bb_stats_requests(
+		    &v->v_rings[i].r_st));
 	faults[0] = '\0';
 	if (st.st_faults > 0)
 		snprintf(faults, sizeof(faults), "; faults injected %ju",

@@ -187,6 +187,8 @@ void	vbd_disconnect(struct vbd *v);
 /* blkback_ring.c */
 int	bb_ring_init(void);
 void	bb_ring_fini(void);
+/* Every request a ring took, whatever its operation. */
+uint64_t bb_stats_requests(const struct bb_stats *s);
 int	ring_map(struct bb_ring *r, uint32_t evtchn);
 void	ring_unmap(struct bb_ring *r);
 void	ring_kick(struct bb_ring *r);

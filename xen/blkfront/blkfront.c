@@ -258,6 +258,30 @@ xbd_counters(struct xbd_softc *sc)
 	    "pages granted for good, all queues");
 }
 
+/* dev.xbd.NAME.qN for each ring, as many as any connection has had. */
+static void
+xbd_queue_counters(struct xbd_softc *sc)
+{
+	struct xbd_ring *r;
+	struct pv_ctl *n;
+	char name[16];
+
+	for (; sc->sc_nqctl < sc->sc_nrings; sc->sc_nqctl++) {
+		r = &sc->sc_rings[sc->sc_nqctl];
+		snprintf(name, sizeof(name), "q%u", sc->sc_nqctl);
+		if ((n = pv_ctl_node(sc->sc_ctl, name)) == NULL)
+			return;
+		pv_ctl_counter(n, "requests", &r->r_requests, "sent");
+		pv_ctl_counter(n, "responses", &r->r_responses, "taken");
+		pv_ctl_counter(n, "notifications", &r->r_kicks,
+		    "event channel sends");
+		pv_ctl_counter(n, "interrupts", &r->r_intrs,
+		    "events received");
+		pv_ctl_counter(n, "max_depth", &r->r_max_depth,
+		    "most requests in flight at once");
+	}
+}
+
 /* Read the backend's description of the disk; 0 or a refusal logged. */
 static int
 xbd_gather(struct xbd_softc *sc, struct pv_disk_info *di, uint64_t *segsp)
@@ -408,6 +432,8 @@ xbd_connect(struct xbd_softc *sc)
 	xbd_features_string(sc);
 	if (sc->sc_ctl == NULL)
 		xbd_counters(sc);
+	if (sc->sc_ctl != NULL)
+		xbd_queue_counters(sc);
 	pv_log(PV_LOG_INFO, sc->sc_name, "%ju sectors of %u bytes%s%s, %u "
 	    "queue(s) of %u page(s), %u segments per request, features %s",
 	    (uintmax_t)di.di_sectors, di.di_sector_size,

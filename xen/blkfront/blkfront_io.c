@@ -40,24 +40,29 @@ grants_freed(void *arg)
 }
 
 /*
- * Stay on one ring until it fills, then move on.  Spreading a batch over
- * all rings would cost one notification per request instead of one per
- * batch; the other rings take the overflow when one ring is not enough.
+ * The ring of the command's submitting context, as blk-mq maps a CPU to
+ * a hardware queue: one context's requests stay together and are
+ * notified in one batch, and several contexts load several rings.  When
+ * that ring is full, the least loaded one with room.
  */
 static struct xbd_ring *
-pick_ring(struct xbd_softc *sc)
+pick_ring(struct xbd_softc *sc, const struct pv_blkcmd *c)
 {
-	struct xbd_ring *r;
-	unsigned i;
+	struct xbd_ring *r, *best = NULL;
+	unsigned i, room, best_room = 0;
 
+	r = &sc->sc_rings[c->c_ctx % sc->sc_nrings];
+	if (!RING_FULL(&r->r_fr))
+		return (r);
 	for (i = 0; i < sc->sc_nrings; i++) {
-		r = &sc->sc_rings[(sc->sc_next_ring + i) % sc->sc_nrings];
-		if (!RING_FULL(&r->r_fr)) {
-			sc->sc_next_ring = r->r_qid;
-			return (r);
+		r = &sc->sc_rings[i];
+		room = RING_FREE_REQUESTS(&r->r_fr);
+		if (room > best_room) {
+			best = r;
+			best_room = room;
 		}
 	}
-	return (NULL);
+	return (best);
 }
 
 /*
@@ -203,7 +208,7 @@ xbd_start(void *arg, struct pv_blkcmd *c)
 	unsigned nsegs = 0, nind = 0, i, need;
 	int error;
 
-	if ((r = pick_ring(sc)) == NULL)
+	if ((r = pick_ring(sc, c)) == NULL)
 		return (EAGAIN);	/* cannot be: slots == ring space */
 	req = RING_GET_REQUEST(&r->r_fr, r->r_fr.req_prod_pvt);
 	memset(req, 0, sizeof(*req));
@@ -282,6 +287,9 @@ xbd_start(void *arg, struct pv_blkcmd *c)
 	x->x_ring = r;
 	x->x_inflight = true;
 	r->r_fr.req_prod_pvt++;
+	r->r_requests++;
+	r->r_max_depth = pv_max(r->r_max_depth, (uint64_t)(r->r_fr.req_prod_pvt -
+	    r->r_fr.rsp_cons));
 	return (0);
 }
 
@@ -428,6 +436,7 @@ ring_reap(struct xbd_softc *sc, struct xbd_ring *r)
 			memcpy(&rsp, RING_GET_RESPONSE(&r->r_fr, i),
 			    sizeof(rsp));
 			sc->sc_c_responses++;
+			r->r_responses++;
 			if (rsp.id >= sc->sc_ncmds ||
 			    !sc->sc_cmds[rsp.id].x_inflight ||
 			    sc->sc_cmds[rsp.id].x_ring != r) {

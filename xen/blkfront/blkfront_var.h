@@ -72,8 +72,12 @@ struct xbd_ring {
 	unsigned		 r_npg;
 	unsigned		 r_nfree;
 	struct xen_grefs	 r_pg_grefs;
+	/* Counters, under dev.xbd.NAME.qN. */
+	uint64_t		 r_requests;
+	uint64_t		 r_responses;
 	uint64_t		 r_kicks;	/* notifications sent */
-	uint64_t		 r_intrs;
+	uint64_t		 r_intrs;	/* received */
+	uint64_t		 r_max_depth;	/* the deepest fill */
 };
 
 /* blkfront's half of a block layer command, by slot. */
@@ -125,9 +129,9 @@ struct xbd_softc {
 	unsigned		 sc_ncmds;
 	struct pv_blk		*sc_blk;
 	struct xen_gnttab_waiter sc_gnt_wait;
-	unsigned		 sc_next_ring;
 	/* Counters and the values tools read. */
 	struct pv_ctl		*sc_ctl;
+	unsigned		 sc_nqctl;	/* rings with counters */
 	uint64_t		 sc_c_ring_pages, sc_c_max_requests;
 	uint64_t		 sc_c_max_segs, sc_c_max_bytes, sc_c_queues;
 	uint64_t		 sc_c_kicks, sc_c_intrs, sc_c_responses;

@@ -21,15 +21,35 @@ verify_case()
 	eval "${_name}_cleanup() { xensim_stop; }"
 }
 
+# Every ring of $1 carried requests: by blkback's count, logged per
+# ring when the rings went down, and by blkfront's per-queue counters.
+every_ring_used()
+{
+	_q=0
+	while [ $_q -lt $1 ]; do
+		atf_check -o match:"blkback: 3/51728 ring $_q: [1-9][0-9]* requests" \
+		    cat xensim.log
+		atf_check -o match:"^dev.xbd.xvdb.q$_q.requests=[1-9][0-9]*\$" \
+		    cat xbd.out
+		atf_check -o match:"^dev.xbd.xvdb.q$_q.responses=[1-9][0-9]*\$" \
+		    cat xbd.out
+		_q=$((_q + 1))
+	done
+	atf_check -o not-match:"ring $1:" cat xensim.log
+	atf_check -o not-match:"^dev.xbd.xvdb.q$1\." cat xbd.out
+}
+
 verify_case verify_defaults \
-    "multi-page rings, 4 queues, indirect segments"
+    "multi-page rings, 4 queues, each loaded, indirect segments"
 verify_defaults_body()
 {
 	xensim_start
-	xbd_run verify
+	xbd_run --stats verify
 	xbd_check_verify
 	atf_check -o match:'4 queue\(s\) of 16 page\(s\), 256 segments' \
 	    cat xbd.err
+	# One submitting thread per queue, and each on its own ring.
+	every_ring_used 4
 }
 
 verify_case verify_single_page_ring "a one-page ring, as old backends want"
@@ -67,9 +87,10 @@ verify_case verify_two_queues "two rings"
 verify_two_queues_body()
 {
 	xensim_start
-	xbd_run --tunable hw.xbd.max_queues=2 --depth 64 verify
+	xbd_run --tunable hw.xbd.max_queues=2 --depth 64 --stats verify
 	xbd_check_verify
 	atf_check -o match:'2 queue\(s\)' cat xbd.err
+	every_ring_used 2
 }
 
 verify_case verify_queue_depth_one "one request at a time"
