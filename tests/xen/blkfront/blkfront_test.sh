@@ -165,9 +165,12 @@ polled_io_without_interrupts_body()
 {
 	xensim_start
 	head -c 20000 /dev/urandom >payload
-	DISK_MB=1 xbd_run --polled write 4096 <payload
+	DISK_MB=1 xbd_run --polled --stats write 4096 <payload
 	atf_check -o inline:"0\n" cat xbd.rc
 	atf_check -s exit:0 cmp -n 20000 payload disk.img 0 4096
+	# Answered, and not one interrupt taken for it.
+	atf_check -o match:'^dev.xbd.xvdb.responses=[1-9][0-9]*$' cat xbd.out
+	atf_check -o match:'^dev.xbd.xvdb.interrupts=0$' cat xbd.out
 	DISK_MB=1 xbd_run --polled read 4096 20000
 	atf_check -o inline:"0\n" cat xbd.rc
 	atf_check -s exit:0 cmp payload xbd.out
