@@ -45,9 +45,23 @@ run()
 echo "== blkfront over xensim (image in /dev/shm, 256 MiB)"
 "$B/bin/membw"
 run --depth 1 --ops 20000 rand
-run --depth 32 --ops 100000 rand
 run --depth 8 seq
-run --depth 32 --ops 100000 --tunable hw.xbd.max_queues=1 rand
+
+# The same load, depth 32 from 4 submitting threads, on 4 rings and on 1.
+iops()
+{
+	sed -n 's/.*: \([0-9]*\) IOPS.*/\1/p'
+}
+q4=$(run --depth 32 --ops 100000 --threads 4 rand)
+q1=$(run --depth 32 --ops 100000 --threads 4 --tunable hw.xbd.max_queues=1 \
+    rand)
+echo "4 queues: $q4"
+echo "1 queue:  $q1"
+i4=$(echo "$q4" | iops)
+i1=$(echo "$q1" | iops)
+echo "4 KiB random reads, depth 32, 4 threads: 4 queues $i4 IOPS, 1 queue" \
+    "$i1 IOPS, ratio $(awk -v a="$i4" -v b="$i1" \
+    'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
 
 # Frontend instructions per 4 KiB request: callgrind counts only inside
 # pv_blk_submit (queueing, start, kick) and xbd_intr (responses, grants,

@@ -256,6 +256,8 @@ xbd_counters(struct xbd_softc *sc)
 	    "indirect requests");
 	pv_ctl_counter(n, "persistent_pages", &sc->sc_c_pgnt,
 	    "pages granted for good, all queues");
+	pv_ctl_counter(n, "persistent_waits", &sc->sc_c_pgnt_waits,
+	    "freezes until a completion gave pool pages back");
 }
 
 /* dev.xbd.NAME.qN for each ring, as many as any connection has had. */
@@ -476,6 +478,11 @@ xbd_disconnect(struct xbd_softc *sc, bool requeue)
 			x->x_npg = 0;
 			pv_dma_unshare(&x->x_dma, false);
 			x->x_inflight = false;
+		}
+		/* The pools go with the rings: nothing to wait for in them. */
+		if (sc->sc_pgnt_wait) {
+			sc->sc_pgnt_wait = false;
+			pv_blk_thaw(sc->sc_blk, PV_FREEZE_GRANTS);
 		}
 		if (requeue && !pv_blk_failed(sc->sc_blk))
 			pv_blk_requeue(sc->sc_blk);

@@ -156,6 +156,59 @@ spent:
 	return (ENOSPC);
 }
 
+/* Requests in flight on every ring: what completions may yet give back. */
+static bool
+xbd_any_inflight(const struct xbd_softc *sc)
+{
+	unsigned i;
+
+	for (i = 0; i < sc->sc_nrings; i++)
+		if (sc->sc_rings[i].r_fr.req_prod_pvt !=
+		    sc->sc_rings[i].r_fr.rsp_cons)
+			return (true);
+	return (false);
+}
+
+/*
+ * The persistent pages for c: from *rp's pool, else from another ring's
+ * with room, since a pool never moves between rings (the backend keeps
+ * its grants mapped) and the one ring may hold them all.  When no pool
+ * can serve it now the queue freezes for PV_FREEZE_GRANTS until a
+ * completion gives pages back; with nothing in flight none ever will,
+ * and the command fails.
+ */
+static int
+grant_persistent_any(struct xbd_softc *sc, struct xbd_ring **rp,
+    struct xbd_cmd *x, struct pv_blkcmd *c,
+    struct blkif_request_segment *segs, unsigned *nsegsp,
+    grant_ref_t *ind_refs, unsigned *nindp)
+{
+	struct xbd_ring *r;
+	unsigned i;
+
+	if (grant_persistent(sc, *rp, x, c, segs, nsegsp, ind_refs,
+	    nindp) == 0)
+		return (0);
+	for (i = 0; i < sc->sc_nrings; i++) {
+		r = &sc->sc_rings[i];
+		if (r == *rp || RING_FULL(&r->r_fr) || grant_persistent(sc, r,
+		    x, c, segs, nsegsp, ind_refs, nindp) != 0)
+			continue;
+		*rp = r;
+		return (0);
+	}
+	if (!xbd_any_inflight(sc)) {
+		pv_log(PV_LOG_ERR, sc->sc_name, "a %ju-byte request needs "
+		    "more persistent pages than any ring can have",
+		    (uintmax_t)c->c_bytes);
+		return (ENOSPC);
+	}
+	sc->sc_pgnt_wait = true;
+	sc->sc_c_pgnt_waits++;
+	pv_blk_freeze(sc->sc_blk, PV_FREEZE_GRANTS);
+	return (EAGAIN);
+}
+
 static unsigned
 pages_spanned(const struct pv_blkcmd *c)
 {
@@ -203,6 +256,7 @@ xbd_start(void *arg, struct pv_blkcmd *c)
 	struct xbd_softc *sc = arg;
 	struct xbd_cmd *x = &sc->sc_cmds[c->c_slot];
 	struct blkif_request_segment segs[XBD_MAX_INDIRECT_SEGS];
+	grant_ref_t ind_refs[BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST];
 	blkif_request_t *req;
 	struct xbd_ring *r;
 	unsigned nsegs = 0, nind = 0, i, need;
@@ -210,6 +264,11 @@ xbd_start(void *arg, struct pv_blkcmd *c)
 
 	if ((r = pick_ring(sc, c)) == NULL)
 		return (EAGAIN);	/* cannot be: slots == ring space */
+	/* Pool pages first: they decide the ring. */
+	if (sc->sc_persistent && (c->c_op == PV_BIO_READ ||
+	    c->c_op == PV_BIO_WRITE) && (error = grant_persistent_any(sc, &r,
+	    x, c, segs, &nsegs, ind_refs, &nind)) != 0)
+		return (error);
 	req = RING_GET_REQUEST(&r->r_fr, r->r_fr.req_prod_pvt);
 	memset(req, 0, sizeof(*req));
 	req->id = c->c_slot;
@@ -233,11 +292,6 @@ xbd_start(void *arg, struct pv_blkcmd *c)
 		return (EOPNOTSUPP);	/* blkif has no such operation */
 	default:
 		if (sc->sc_persistent) {
-			grant_ref_t ind_refs[BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST];
-
-			if (grant_persistent(sc, r, x, c, segs, &nsegs,
-			    ind_refs, &nind) != 0)
-				return (EAGAIN);
 			build_rw(sc, req, c, segs, nsegs, ind_refs, nind);
 			nind = 0;	/* pool pages: nothing to end */
 			break;
@@ -374,6 +428,11 @@ cmd_finish(struct xbd_softc *sc, struct pv_blkcmd *c, struct xbd_cmd *x,
 			}
 		}
 		xbd_pgnt_put(r, x);
+		/* Pages back in a pool: what waited for them may go. */
+		if (sc->sc_pgnt_wait) {
+			sc->sc_pgnt_wait = false;
+			pv_blk_thaw(sc->sc_blk, PV_FREEZE_GRANTS);
+		}
 	}
 	if (ok)
 		pv_dma_unshare(&x->x_dma, error == 0);

@@ -129,6 +129,7 @@ struct xbd_softc {
 	unsigned		 sc_ncmds;
 	struct pv_blk		*sc_blk;
 	struct xen_gnttab_waiter sc_gnt_wait;
+	bool			 sc_pgnt_wait;	/* frozen for pool pages */
 	/* Counters and the values tools read. */
 	struct pv_ctl		*sc_ctl;
 	unsigned		 sc_nqctl;	/* rings with counters */
@@ -137,6 +138,7 @@ struct xbd_softc {
 	uint64_t		 sc_c_kicks, sc_c_intrs, sc_c_responses;
 	uint64_t		 sc_c_bounced, sc_c_indirect;
 	uint64_t		 sc_c_pgnt;		/* pool pages, all rings */
+	uint64_t		 sc_c_pgnt_waits;
 	char			 sc_c_features[96];
 };
 

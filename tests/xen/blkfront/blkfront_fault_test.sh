@@ -115,10 +115,12 @@ grant_shortage_body()
 	    cat xensim.log
 	atf_check -o match:'^xvdb: out of grant references: 257 wanted' \
 	    cat xbd.err
-	# Persistent grants: the pool is what the table bounds.
-	DISK_MB=8 xbd_run_bounded --depth 64 verify
+	# Persistent grants: the pools are what the table bounds.  A ring
+	# whose pool cannot grow borrows another's or waits for pages back.
+	DISK_MB=8 xbd_run_bounded --depth 64 --stats verify
 	xbd_check_verify
 	atf_check -o match:'features .*persistent' cat xbd.err
+	atf_check -o match:'^dev.xbd.xvdb.persistent_waits=[1-9]' cat xbd.out
 }
 
 fault_case mixed "delay, reorder, drop-notify, disconnect, resize in turn"
