@@ -29,7 +29,7 @@ cycler_run(void *arg)
 			break;
 		pv_mtx_unlock(m);
 		requeued = 0;
-		error = cy->cy_fn(cy->cy_arg, &requeued);
+		error = cy->cy_fn(cy->cy_arg, cy->cy_drain_ns, &requeued);
 		pv_mtx_lock(m);
 		if (error != 0) {
 			cy->cy_error = error;
@@ -42,7 +42,8 @@ cycler_run(void *arg)
 }
 
 void
-cycler_start(struct cycler *cy, uint64_t every_ms, cycle_fn *fn, void *arg)
+cycler_start(struct cycler *cy, uint64_t every_ms, uint64_t drain_ms,
+    cycle_fn *fn, void *arg)
 {
 	memset(cy, 0, sizeof(*cy));
 	if (every_ms == 0)
@@ -50,6 +51,7 @@ cycler_start(struct cycler *cy, uint64_t every_ms, cycle_fn *fn, void *arg)
 	cy->cy_fn = fn;
 	cy->cy_arg = arg;
 	cy->cy_every_ns = every_ms * PV_NS_PER_MS;
+	cy->cy_drain_ns = drain_ms * PV_NS_PER_MS;
 	cy->cy_mtx = pv_malloc(sizeof(struct pv_mtx), PV_M_ZERO);
 	pv_mtx_init(cy->cy_mtx, "cycler");
 	if (pv_thread_create(&cy->cy_td, "cycler", cycler_run, cy) != 0) {

@@ -33,12 +33,12 @@ report(struct vtblk_softc *sc, const struct vhost_user_info *ui)
 }
 
 static int
-vtblk_cycle(void *arg, unsigned *requeuedp)
+vtblk_cycle(void *arg, uint64_t drain_ns, unsigned *requeuedp)
 {
 	struct vtblk_softc *sc = arg;
 	int error;
 
-	if ((error = vtblk_suspend(sc, 5 * PV_NS_PER_SEC, requeuedp)) != 0)
+	if ((error = vtblk_suspend(sc, drain_ns, requeuedp)) != 0)
 		return (error);
 	return (vtblk_resume(sc));
 }
@@ -72,7 +72,7 @@ xbdtool_vhost(struct xbdtool_args *a, const char *path)
 	}
 	report(sc, &ui);
 	a->blk = vtblk_disk(sc);
-	cycler_start(&cy, a->suspend_ms, vtblk_cycle, sc);
+	cycler_start(&cy, a->suspend_ms, a->drain_ms, vtblk_cycle, sc);
 	rc = xbdtool_run(a);
 	if (cycler_stop(&cy) != 0)
 		rc = 1;

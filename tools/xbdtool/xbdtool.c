@@ -56,12 +56,12 @@
 
 /* --suspend-every: one blkfront cycle, suspend then reconnect. */
 static int
-xbd_cycle(void *arg, unsigned *requeuedp)
+xbd_cycle(void *arg, uint64_t drain_ns, unsigned *requeuedp)
 {
 	struct xbd_softc *sc = arg;
 	int error;
 
-	if ((error = xbd_suspend(sc, 5 * PV_NS_PER_SEC, requeuedp)) != 0)
+	if ((error = xbd_suspend(sc, drain_ns, requeuedp)) != 0)
 		return (error);
 	return (xbd_wait_connected(sc, 20 * PV_NS_PER_SEC));
 }
@@ -98,10 +98,13 @@ usage(FILE *f, int status)
 	    "options: [--mem MIB] [--depth N] [--ops N] [--bs BYTES] "
 	    "[--seed N]\n"
 	    "         [--threads N] [--stats] [--tunable NAME=VALUE]...\n"
-	    "         [--suspend-every MS]\n"
+	    "         [--suspend-every MS [--suspend-drain MS]]\n"
 	    "--threads: submitting threads (default: one per queue); "
 	    "--stats: every\n"
-	    "counter of the disk as name=value after the workload.\n"
+	    "counter of the disk as name=value after the workload; "
+	    "--suspend-drain:\n"
+	    "how long a suspend lets requests finish (default 5000; 0: "
+	    "requeue all).\n"
 	    "workloads: verify, seq, rand, info, flush, read OFFSET LENGTH,\n"
 	    "           write OFFSET, discard OFFSET LENGTH, "
 	    "zeroes OFFSET LENGTH,\n"
@@ -166,6 +169,7 @@ main(int argc, char **argv)
 		{ "seed",	required_argument, NULL, 's' },
 		{ "tunable",	required_argument, NULL, 't' },
 		{ "suspend-every", required_argument, NULL, 'S' },
+		{ "suspend-drain", required_argument, NULL, 'D' },
 		{ "polled",	no_argument,	   NULL, 'P' },
 		{ "vhost-user",	required_argument, NULL, 'V' },
 		{ "threads",	required_argument, NULL, 'T' },
@@ -177,6 +181,7 @@ main(int argc, char **argv)
 		.depth = 32,
 		.bs = 4096,
 		.seed = 1,
+		.drain_ms = 5000,
 	};
 	struct pv_hosted_conf conf = { .hc_mem_pages = 256 * 256 };
 	char tunables[1024] = "", node[64];
@@ -220,6 +225,9 @@ main(int argc, char **argv)
 			break;
 		case 'P':
 			a.polled = true;
+			break;
+		case 'D':
+			a.drain_ms = arg_u64("--suspend-drain", optarg, 60000);
 			break;
 		case 'T':
 			a.threads = (unsigned)arg_u64("--threads", optarg, 64);
@@ -342,7 +350,7 @@ main(int argc, char **argv)
 	a.blk = xbd_disk(sc);
 	if (a.polled)
 		xbd_polled(sc, true);
-	cycler_start(&cy, a.suspend_ms, xbd_cycle, sc);
+	cycler_start(&cy, a.suspend_ms, a.drain_ms, xbd_cycle, sc);
 	rc = xbdtool_run(&a);
 	if (a.polled)
 		xbd_polled(sc, false);

@@ -22,6 +22,7 @@ struct xbdtool_args {
 	uint64_t	 seed;
 	bool		 polled;	/* read/write without interrupts */
 	uint64_t	 suspend_ms;	/* 0: no suspend/resume cycles */
+	uint64_t	 drain_ms;	/* a suspend waits this long */
 	struct pv_blk	*blk;
 	/* The driver's counters: dev.DRIVER.DISK, and its doorbell count. */
 	const char	*driver;
@@ -32,7 +33,7 @@ struct pv_memstats;
 struct pv_thread;
 
 /* --suspend-every: suspend and resume the disk while the workload runs. */
-typedef int cycle_fn(void *arg, unsigned *requeuedp);
+typedef int cycle_fn(void *arg, uint64_t drain_ns, unsigned *requeuedp);
 
 struct cycler {
 	struct pv_thread	*cy_td;		/* NULL: not running */
@@ -40,15 +41,16 @@ struct cycler {
 	cycle_fn		*cy_fn;
 	void			*cy_arg;
 	uint64_t		 cy_every_ns;
+	uint64_t		 cy_drain_ns;
 	bool			 cy_stop;
 	unsigned		 cy_cycles;
 	unsigned		 cy_requeued;
 	int			 cy_error;
 };
 
-/* every_ms 0: no cycles. */
-void	cycler_start(struct cycler *cy, uint64_t every_ms, cycle_fn *fn,
-	    void *arg);
+/* every_ms 0: no cycles.  Each suspend lets requests finish for drain_ms. */
+void	cycler_start(struct cycler *cy, uint64_t every_ms, uint64_t drain_ms,
+	    cycle_fn *fn, void *arg);
 /* Stop, say how it went; non-zero if a cycle failed. */
 int	cycler_stop(struct cycler *cy);
 

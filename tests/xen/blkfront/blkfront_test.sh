@@ -156,6 +156,18 @@ verify_across_suspend_resume_body()
 	    cat xbd.err
 }
 
+verify_case verify_requeues_in_flight \
+    "a suspend with requests held in the backend requeues them: nothing lost"
+verify_requeues_in_flight_body()
+{
+	# Every 7th response is held 30 ms; the suspends do not wait.
+	xensim_start -o blkback.fault=delay -o blkback.fault-delay-ms=30
+	DISK_MB=32 xbd_run --suspend-every 40 --suspend-drain 0 verify
+	xbd_check_verify
+	atf_check -o match:'xbdtool: [1-9][0-9]* suspend/resume cycles, [1-9][0-9]* requests requeued' \
+	    cat xbd.err
+}
+
 atf_test_case polled_io_without_interrupts cleanup
 polled_io_without_interrupts_head()
 {
@@ -313,6 +325,7 @@ atf_init_test_cases()
 	atf_add_test_case verify_backend_without_persistent
 	atf_add_test_case verify_backend_minimal
 	atf_add_test_case verify_across_suspend_resume
+	atf_add_test_case verify_requeues_in_flight
 	atf_add_test_case polled_io_without_interrupts
 	atf_add_test_case detach_while_idle_then_reattach
 	atf_add_test_case discard_punches_whole_granules
