@@ -126,6 +126,22 @@ cmd_end(struct pv_blk *blk, struct pv_blkcmd *c, int error)
 		bio_finish(blk, bio, 0);
 }
 
+/* The piece done, the next one of the same command goes first. */
+static bool
+cmd_next_piece(struct pv_blk *blk, struct pv_blkcmd *c, int error)
+{
+	if (error != 0 || c->c_resid == 0)
+		return (false);
+	c->c_sector += c->c_bytes / PV_SECTOR_SIZE;
+	c->c_data = (char *)c->c_data + c->c_bytes;
+	c->c_bytes = c->c_resid;
+	c->c_resid = 0;
+	c->c_state = PV_CMD_READY;
+	c->c_flags &= ~CMD_STEPPED;
+	TAILQ_INSERT_HEAD(&blk->k_ready, c, c_link);
+	return (true);
+}
+
 void
 pv_blk_done(struct pv_blk *blk, struct pv_blkcmd *c, int error)
 {
@@ -136,7 +152,8 @@ pv_blk_done(struct pv_blk *blk, struct pv_blkcmd *c, int error)
 	if ((c->c_flags & CMD_STEPPED) != 0)
 		blk->k_nordered--;
 	c->c_error = error;
-	cmd_end(blk, c, error);
+	if (!cmd_next_piece(blk, c, error))
+		cmd_end(blk, c, error);
 	if (blk->k_nbusy == 0)
 		pv_blk_thaw(blk, PV_FREEZE_IDLE);
 }
@@ -215,6 +232,7 @@ make_cmd(struct pv_blk *blk, struct pv_bio *bio)
 	    NULL;
 	c->c_bio = bio;
 	c->c_ctx = bio->b_ctx;
+	c->c_resid = 0;
 	c->c_error = 0;
 	if (bio->b_next > 0)
 		blk->k_splits++;
@@ -260,6 +278,29 @@ make_cmds(struct pv_blk *blk)
 	}
 }
 
+/*
+ * A READ or WRITE command larger than the limits (they shrank since it was
+ * made) keeps what fits; the rest, c_resid, follows when this piece is
+ * done.
+ */
+static void
+cmd_fit(struct pv_blk *blk, struct pv_blkcmd *c)
+{
+	uint64_t len, span;
+
+	if (c->c_op != PV_BIO_READ && c->c_op != PV_BIO_WRITE)
+		return;
+	span = (uint64_t)blk->k_lim.bl_max_segments * PV_PAGE_SIZE -
+	    ((uintptr_t)c->c_data & PV_PAGE_MASK);
+	len = pv_min(c->c_bytes, pv_min(blk->k_lim.bl_max_bytes, span));
+	len -= len % blk->k_info.di_sector_size;
+	if (len == 0 || len == c->c_bytes)
+		return;
+	c->c_resid += c->c_bytes - len;
+	c->c_bytes = len;
+	blk->k_splits++;
+}
+
 /* Hand ready commands to the transport; returns how many it took. */
 static unsigned
 issue_cmds(struct pv_blk *blk)
@@ -286,6 +327,7 @@ issue_cmds(struct pv_blk *blk)
 		}
 		if (single_stepped(blk, c))
 			c->c_flags |= CMD_STEPPED;
+		cmd_fit(blk, c);
 		error = blk->k_ops->bo_start(blk->k_sc, c);
 		if (error == EAGAIN) {
 			c->c_flags &= ~CMD_STEPPED;
@@ -508,12 +550,26 @@ pv_blk_requeue(struct pv_blk *blk)
 	TAILQ_FOREACH(c, &blk->k_busy, c_link) {
 		c->c_state = PV_CMD_READY;
 		c->c_flags &= ~CMD_STEPPED;
+		/* Whole again: the next limits may cut it otherwise. */
+		c->c_bytes += c->c_resid;
+		c->c_resid = 0;
 	}
 	TAILQ_CONCAT(&blk->k_busy, &blk->k_ready, c_link);
 	TAILQ_CONCAT(&blk->k_ready, &blk->k_busy, c_link);
 	blk->k_nbusy = 0;
 	blk->k_nordered = 0;
 	pv_blk_thaw(blk, PV_FREEZE_IDLE);
+}
+
+void
+pv_blk_set_limits(struct pv_blk *blk, const struct pv_blk_limits *lim)
+{
+	uint32_t pool = blk->k_lim.bl_max_cmds;
+
+	PV_MTX_ASSERT_OWNED(&blk->k_mtx);
+	blk->k_lim = *lim;
+	/* The pool was made once; the transport turns away the excess. */
+	blk->k_lim.bl_max_cmds = pool;
 }
 
 void

@@ -384,13 +384,6 @@ xbd_connect(struct xbd_softc *sc)
 		return;
 	}
 	segs = pv_min(segs, xbd_max_indirect);
-	if (sc->sc_blk != NULL && (segs > BLKIF_MAX_SEGMENTS_PER_REQUEST ?
-	    segs : BLKIF_MAX_SEGMENTS_PER_REQUEST) < sc->sc_max_segs) {
-		/* The disk's commands were cut to the old limit. */
-		xbd_refuse(sc, EINVAL, "the backend came back with "
-		    "feature-max-indirect-segments below what the disk uses");
-		return;
-	}
 	sc->sc_indirect = segs > BLKIF_MAX_SEGMENTS_PER_REQUEST;
 	sc->sc_max_segs = sc->sc_indirect ? (unsigned)segs :
 	    BLKIF_MAX_SEGMENTS_PER_REQUEST;
@@ -419,9 +412,14 @@ xbd_connect(struct xbd_softc *sc)
 			return;
 		}
 	} else {
-		/* Back after a reconnect: send again what was in flight. */
+		/*
+		 * Back after a reconnect: send again what was in flight, cut
+		 * to this backend's limits, which may be smaller (fewer
+		 * indirect segments or none, smaller or fewer rings).
+		 */
 		pv_blk_lock(sc->sc_blk);
 		pv_blk_set_info(sc->sc_blk, &di);
+		pv_blk_set_limits(sc->sc_blk, &lim);
 		pv_blk_requeue(sc->sc_blk);
 		pv_blk_thaw(sc->sc_blk, PV_FREEZE_SUSPEND);
 		pv_blk_unlock(sc->sc_blk);

@@ -263,7 +263,7 @@ xbd_start(void *arg, struct pv_blkcmd *c)
 	int error;
 
 	if ((r = pick_ring(sc, c)) == NULL)
-		return (EAGAIN);	/* cannot be: slots == ring space */
+		return (EAGAIN);	/* fewer slots since a reconnect */
 	/* Pool pages first: they decide the ring. */
 	if (sc->sc_persistent && (c->c_op == PV_BIO_READ ||
 	    c->c_op == PV_BIO_WRITE) && (error = grant_persistent_any(sc, &r,

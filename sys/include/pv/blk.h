@@ -106,6 +106,7 @@ struct pv_blkcmd {
 	struct pv_bio		*c_bio;
 	uint32_t		 c_slot;	/* its index in the pool */
 	unsigned		 c_ctx;		/* the submitter's pv_curctx() */
+	uint64_t		 c_resid;	/* private: bytes after this piece */
 	int			 c_error;
 	void			*c_priv;	/* the transport's */
 };
@@ -166,6 +167,13 @@ void	pv_blk_requeue(struct pv_blk *blk);
 void	pv_blk_fail(struct pv_blk *blk, const char *why);
 bool	pv_blk_failed(struct pv_blk *blk);
 void	pv_blk_set_info(struct pv_blk *blk, const struct pv_disk_info *info);
+/*
+ * The transport's limits changed (a reconnect to a smaller backend); disk
+ * locked.  The command pool keeps its size.  A command that no longer
+ * fits, a requeued one among them, goes out in pieces that do, one after
+ * the other in its own slot.
+ */
+void	pv_blk_set_limits(struct pv_blk *blk, const struct pv_blk_limits *lim);
 uint32_t pv_blk_busy(struct pv_blk *blk);
 /*
  * Freeze the disk for SUSPEND and let what the device holds finish, for

@@ -420,6 +420,60 @@ ATF_TC_BODY(requeue_keeps_the_order, tc)
 	pv_blk_destroy(f.blk);
 }
 
+/*
+ * Requests on the wire at a suspend, and the new backend takes less: each
+ * goes out again in pieces that fit, in order, each piece after the one
+ * before it, and the bio ends once with everything in place.
+ */
+ATF_TC_WITHOUT_HEAD(requeue_to_smaller_limits_splits_again);
+ATF_TC_BODY(requeue_to_smaller_limits_splits_again, tc)
+{
+	struct pv_blk_limits small = {
+		.bl_max_cmds = 4,
+		.bl_max_segments = 1,
+		.bl_max_bytes = 4096,
+	};
+	struct pv_bio b[2];
+	struct fake f;
+	uint8_t *buf;
+	int i;
+
+	fake_up(&f, 0, 4, 4, 16384);
+	buf = pv_pages_alloc(4, PV_M_ZERO, NULL);
+	for (i = 0; i < 4 * (int)PV_PAGE_SIZE; i++)
+		buf[i] = (uint8_t)(i / PV_SECTOR_SIZE + 1);
+	f.hold = true;
+	bio_init(&b[0], PV_BIO_WRITE, 0, 16384, buf, 0);
+	bio_init(&b[1], PV_BIO_WRITE, 64, 8192, buf, 0);
+	pv_blk_submit(f.blk, &b[0]);
+	pv_blk_submit(f.blk, &b[1]);
+	ATF_REQUIRE_EQ(f.nlog, 2);
+	ATF_REQUIRE_EQ(f.bytes[0], 16384);
+	pv_blk_lock(f.blk);
+	pv_blk_freeze(f.blk, PV_FREEZE_SUSPEND);
+	f.nbusy = 0;
+	pv_blk_requeue(f.blk);
+	pv_blk_set_limits(f.blk, &small);
+	pv_blk_thaw(f.blk, PV_FREEZE_SUSPEND);
+	pv_blk_unlock(f.blk);
+	/* The first piece of each, in their order. */
+	ATF_REQUIRE_EQ(f.nlog, 4);
+	ATF_CHECK(f.sector[2] == 0 && f.bytes[2] == 4096);
+	ATF_CHECK(f.sector[3] == 64 && f.bytes[3] == 4096);
+	/* One completion at a time: each brings the next piece. */
+	while (f.nbusy > 0)
+		release_one(&f);
+	ATF_REQUIRE_EQ(ndone, 2);
+	ATF_CHECK(b[0].b_error == 0 && b[1].b_error == 0);
+	/* 4 + 2 pieces of one page, each after the one before it. */
+	ATF_REQUIRE_EQ(f.nlog, 8);
+	for (i = 2; i < f.nlog; i++)
+		ATF_CHECK_EQ(f.bytes[i], 4096);
+	ATF_CHECK(memcmp(f.disk, buf, 16384) == 0);
+	ATF_CHECK(memcmp(f.disk + 64 * PV_SECTOR_SIZE, buf, 8192) == 0);
+	pv_blk_destroy(f.blk);
+}
+
 ATF_TC_WITHOUT_HEAD(polled_io_needs_no_interrupt);
 ATF_TC_BODY(polled_io_needs_no_interrupt, tc)
 {
@@ -447,6 +501,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, discard_trimmed_to_whole_granules);
 	ATF_TP_ADD_TC(tp, failed_device_fails_everything);
 	ATF_TP_ADD_TC(tp, requeue_keeps_the_order);
+	ATF_TP_ADD_TC(tp, requeue_to_smaller_limits_splits_again);
 	ATF_TP_ADD_TC(tp, polled_io_needs_no_interrupt);
 	return (atf_no_error());
 }
