@@ -36,18 +36,22 @@ other_start()
 	"$PVTEST_BINDIR/xbdtool" --domain 4 --vdev xvdc --wait 20 --stats \
 	    verify </dev/null >other.out 2>other.err &
 	_opid=$!
-	_n=1000
-	until grep -q 'waiting for xvdc' other.err 2>/dev/null; do
-		_n=$((_n - 1))
-		[ $_n -gt 0 ] || atf_fail "the second xbdtool did not come up"
-		sleep 0.01
-	done
+	other_wait_log 'waiting for xvdc'
 	atf_check -s exit:0 "$PVTEST_BINDIR/xensim-ctl" block-attach 4 \
 	    "format=raw, vdev=xvdc, access=rw, target=$(pwd)/other.img"
+	other_wait_log '^xvdc: 65536 sectors'
+}
+
+# Wait at most 10 s for the second xbdtool to log $1.
+other_wait_log()
+{
 	_n=1000
-	until grep -q '^xvdc: 65536 sectors' other.err 2>/dev/null; do
+	until grep -q "$1" other.err 2>/dev/null; do
 		_n=$((_n - 1))
-		[ $_n -gt 0 ] || atf_fail "xvdc did not connect"
+		if [ $_n -le 0 ]; then
+			cat other.err >&2
+			atf_fail "the second xbdtool never logged \"$1\""
+		fi
 		sleep 0.01
 	done
 }
