@@ -27,6 +27,7 @@ enum bb_fault {
 	BF_OVERRUN,		/* rsp_prod past the requests made */
 	BF_DISCONNECT,		/* rings dropped mid-I/O, Closed, back */
 	BF_RESIZE,		/* the image grows 1 MiB while connected */
+	BF_STORM,		/* held fault-delay-ms under an event storm */
 	BF_NKINDS
 };
 
@@ -59,6 +60,8 @@ struct blkback_conf {
 	uint32_t	bc_fault_limit;		/* at most N in all; 0: no limit */
 	uint32_t	bc_fault_delay_ms;	/* delay, and pauses */
 	uint8_t		bc_fault_op;		/* enum bb_fault_op */
+	uint32_t	bc_fault_devid;		/* only this vbd; 0: every one */
+	uint32_t	bc_storm_us;		/* a storm's event interval */
 };
 
 extern struct blkback_conf blkback_conf;

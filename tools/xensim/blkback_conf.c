@@ -30,6 +30,7 @@ struct blkback_conf blkback_conf = {
 	.bc_discard_secure = false,
 	.bc_fault_every = 7,
 	.bc_fault_delay_ms = 20,
+	.bc_storm_us = 20,
 };
 
 enum opt_kind { OPT_BOOL, OPT_NUM, OPT_POW2 };
@@ -65,6 +66,9 @@ static const struct opt {
 	{ "fault-limit",	OPT_NUM,  0, UINT32_MAX, OFF(bc_fault_limit) },
 	/* Longer would only test the frontend's patience. */
 	{ "fault-delay-ms",	OPT_NUM,  0, 10000, OFF(bc_fault_delay_ms) },
+	/* A virtual-device number, as in the frontend's device/vbd/N. */
+	{ "fault-devid",	OPT_NUM,  0, UINT32_MAX, OFF(bc_fault_devid) },
+	{ "fault-storm-us",	OPT_NUM,  1, 1000000, OFF(bc_storm_us) },
 #undef OFF
 };
 
@@ -88,7 +92,7 @@ fault_kinds(const char *val, char *err, size_t errlen)
 			snprintf(err, errlen, "blkback.fault=%s: \"%.*s\" is "
 			    "not one of error, delay, reorder, drop-notify, "
 			    "duplicate, bad-id, bad-op, bad-status, overrun, "
-			    "disconnect, resize", val, (int)len, p);
+			    "disconnect, resize, storm", val, (int)len, p);
 			return (EINVAL);
 		}
 		if (c->bc_nfaults == BB_MAX_FAULTS) {

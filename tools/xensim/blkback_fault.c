@@ -19,6 +19,14 @@
  * may be writing: a duplicate stands in for the next response.  Only an
  * overrun breaks the indices, and its ring is wrecked: it takes no more
  * requests, since its indices no longer mean anything.
+ *
+ * A storm (XSA-391) holds its request's response for fault-delay-ms and
+ * meanwhile signals the frontend's channel every fault-storm-us with
+ * nothing new on the ring, taking no more requests from it: a frontend
+ * that answers each event livelocks for that long.  Storms share a
+ * second, periodic timerfd, so that they do not crowd the one-shot
+ * timers, and fault-devid keeps every fault to one disk while the
+ * others are served normally.
  */
 #include <sys/timerfd.h>
 
@@ -47,6 +55,7 @@ enum tm_kind {
 	TM_NOTIFY,		/* a held notification goes out */
 	TM_DISCONNECT,		/* drop the rings, go Closed */
 	TM_RESUME,		/* the pause is over: InitWait again */
+	TM_STORM_END,		/* the storm is over: the held response goes */
 };
 
 struct bb_timer {
@@ -62,6 +71,9 @@ static TAILQ_HEAD(, bb_timer)	 timers = TAILQ_HEAD_INITIALIZER(timers);
 static int			 tm_fd = -1;
 static struct evsrc		*tm_src;
 static uint64_t			 fault_total;
+static TAILQ_HEAD(, bb_ring)	 storms = TAILQ_HEAD_INITIALIZER(storms);
+static int			 st_fd = -1;
+static struct evsrc		*st_src;
 
 static const char *const fault_names[BF_NKINDS] = {
 	[BF_NONE] = "none",
@@ -76,6 +88,7 @@ static const char *const fault_names[BF_NKINDS] = {
 	[BF_OVERRUN] = "overrun",
 	[BF_DISCONNECT] = "disconnect",
 	[BF_RESIZE] = "resize",
+	[BF_STORM] = "storm",
 };
 
 const char *
@@ -250,6 +263,8 @@ fault_pick(struct bb_ring *r, uint8_t op)
 
 	if (c->bc_nfaults == 0)
 		return (BF_NONE);
+	if (c->bc_fault_devid != 0 && v->v_devid != c->bc_fault_devid)
+		return (BF_NONE);
 	if ((c->bc_fault_op == BFO_READ && op != BLKIF_OP_READ) ||
 	    (c->bc_fault_op == BFO_WRITE && op != BLKIF_OP_WRITE &&
 	    op != BLKIF_OP_WRITE_BARRIER))
@@ -262,6 +277,72 @@ fault_pick(struct bb_ring *r, uint8_t op)
 		return (BF_NONE);
 	r->r_st.st_faults++;
 	return ((enum bb_fault)c->bc_faults[fault_total++ % c->bc_nfaults]);
+}
+
+/* Arm the storms' timer while any ring storms, disarm it after. */
+static void
+storm_arm(void)
+{
+	struct itimerspec its;
+	long ns = (long)blkback_conf.bc_storm_us * 1000;
+
+	memset(&its, 0, sizeof(its));
+	if (!TAILQ_EMPTY(&storms)) {
+		its.it_interval.tv_sec = ns / 1000000000;
+		its.it_interval.tv_nsec = ns % 1000000000;
+		its.it_value = its.it_interval;
+	}
+	(void)timerfd_settime(st_fd, 0, &its, NULL);
+}
+
+static void
+storm_stop(struct bb_ring *r)
+{
+	if (!r->r_storm)
+		return;
+	TAILQ_REMOVE(&storms, r, r_storm_link);
+	r->r_storm = false;
+	if (TAILQ_EMPTY(&storms))
+		storm_arm();
+}
+
+/* Each tick, one event on every storming ring and nothing on the ring. */
+static void
+storm_run(void *arg, uint32_t events)
+{
+	struct bb_ring *r;
+	uint64_t n;
+
+	(void)arg;
+	(void)events;
+	/* Ticks missed while the loop was busy are not made up. */
+	(void)read(st_fd, &n, sizeof(n));
+	TAILQ_FOREACH(r, &storms, r_storm_link) {
+		r->r_storm_events++;
+		ring_notify(r);
+	}
+}
+
+/*
+ * Hold rsp until the storm ends; false when no timer could be had, and
+ * then the response goes on time.
+ */
+static bool
+storm_start(struct bb_ring *r, const blkif_response_t *rsp)
+{
+	uint32_t ms = blkback_conf.bc_fault_delay_ms;
+
+	if (r->r_storm || !timer_add(TM_STORM_END, r, NULL, ms, rsp))
+		return (false);
+	flog(r, "storm: ring %u: response to %ju held %u ms, the frontend "
+	    "signalled every %u us meanwhile", r->r_idx, (uintmax_t)rsp->id,
+	    ms, blkback_conf.bc_storm_us);
+	r->r_storm = true;
+	r->r_storm_events = 0;
+	TAILQ_INSERT_TAIL(&storms, r, r_storm_link);
+	if (TAILQ_FIRST(&storms) == r)
+		storm_arm();
+	return (true);
 }
 
 void
@@ -341,6 +422,10 @@ fault_respond(struct bb_ring *r, blkif_response_t *rsp)
 		    "dropping the rings", r->r_idx, (uintmax_t)rsp->id);
 		v->v_fault_dc = true;
 		return;
+	case BF_STORM:
+		if (storm_start(r, rsp))
+			return;
+		break;
 	default:
 		break;
 	}
@@ -393,6 +478,16 @@ timer_fire(struct bb_timer *t)
 		break;
 	case TM_DISCONNECT:
 		fault_disconnect(t->t_vbd);
+		break;
+	case TM_STORM_END:
+		flog(r, "storm: ring %u: over after %ju events; the response "
+		    "to %ju goes out", r->r_idx, (uintmax_t)r->r_storm_events,
+		    (uintmax_t)t->t_rsp.id);
+		storm_stop(r);
+		ring_put(r, &t->t_rsp);
+		push(r, false);
+		/* The ring took nothing while it stormed. */
+		ring_kick(r);
 		break;
 	case TM_RESUME:
 		/* Retried until the frontend has let its old rings go. */
@@ -465,6 +560,7 @@ void
 fault_ring_gone(struct bb_ring *r)
 {
 	purge(r, NULL);
+	storm_stop(r);
 	free(r->r_stage);
 	r->r_stage = NULL;
 	r->r_nstage = r->r_stage_cap = 0;
@@ -488,6 +584,11 @@ fault_init(void)
 		return (errno);
 	if ((tm_src = evloop_add(tm_fd, EPOLLIN, timer_run, NULL)) == NULL)
 		return (ENOMEM);
+	if ((st_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK |
+	    TFD_CLOEXEC)) < 0)
+		return (errno);
+	if ((st_src = evloop_add(st_fd, EPOLLIN, storm_run, NULL)) == NULL)
+		return (ENOMEM);
 	return (0);
 }
 
@@ -495,11 +596,19 @@ void
 fault_fini(void)
 {
 	struct bb_timer *t;
+	struct bb_ring *r;
 
 	while ((t = TAILQ_FIRST(&timers)) != NULL) {
 		TAILQ_REMOVE(&timers, t, t_link);
 		free(t);
 	}
+	while ((r = TAILQ_FIRST(&storms)) != NULL)
+		storm_stop(r);
+	evloop_del(st_src);
+	st_src = NULL;
+	if (st_fd >= 0)
+		close(st_fd);
+	st_fd = -1;
 	evloop_del(tm_src);
 	tm_src = NULL;
 	if (tm_fd >= 0)

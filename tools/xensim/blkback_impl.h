@@ -126,6 +126,9 @@ struct bb_ring {
 	bool			 r_nonotify;	/* the batch's push is silent */
 	bool			 r_overrun;	/* the batch's push overruns */
 	bool			 r_dup;		/* r_dup_rsp goes out again */
+	bool			 r_storm;	/* signalling, answering nothing */
+	TAILQ_ENTRY(bb_ring)	 r_storm_link;
+	uint64_t		 r_storm_events;
 	blkif_response_t	 r_dup_rsp;
 	blkif_response_t	*r_stage;
 	unsigned		 r_nstage;

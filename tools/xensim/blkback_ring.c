@@ -219,12 +219,12 @@ ring_halt(struct bb_ring *r, RING_IDX prod)
 
 /*
  * Whether to stop taking requests: a fault wrecked the ring or is about
- * to drop it.
+ * to drop it, or the ring storms and answers nothing until it is over.
  */
 static bool
 ring_stopped(const struct bb_ring *r)
 {
-	return (r->r_wrecked || r->r_vbd->v_fault_dc);
+	return (r->r_wrecked || r->r_storm || r->r_vbd->v_fault_dc);
 }
 
 static void

@@ -84,8 +84,9 @@ usage(FILE *f, int status)
 	    "  physical-sector-size, max-persistent-grants; and to inject\n"
 	    "  faults: fault=KIND[,KIND...] (error, delay, reorder,\n"
 	    "  drop-notify, duplicate, bad-id, bad-op, bad-status, overrun,\n"
-	    "  disconnect, resize), fault-every, fault-after, fault-limit,\n"
-	    "  fault-delay-ms, fault-op (any, read, write).\n",
+	    "  disconnect, resize, storm), fault-every, fault-after,\n"
+	    "  fault-limit, fault-delay-ms, fault-op (any, read, write),\n"
+	    "  fault-devid (one vbd only), fault-storm-us.\n",
 	    DEFAULT_STORE_PATH);
 	exit(status);
 }

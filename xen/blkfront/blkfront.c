@@ -57,6 +57,7 @@ void
 xbd_init(void)
 {
 	pv_ctl_tunables(&xbd_tunables);
+	xbd_storm_tunables();
 	(void)pv_ctl_node(pv_ctl_node(NULL, "dev"), "xbd");
 }
 
@@ -258,6 +259,7 @@ xbd_counters(struct xbd_softc *sc)
 	    "pages granted for good, all queues");
 	pv_ctl_counter(n, "persistent_waits", &sc->sc_c_pgnt_waits,
 	    "freezes until a completion gave pool pages back");
+	xbd_storm_counters(n, NULL, sc, NULL);
 }
 
 /* dev.xbd.NAME.qN for each ring, as many as any connection has had. */
@@ -281,6 +283,7 @@ xbd_queue_counters(struct xbd_softc *sc)
 		    "events received");
 		pv_ctl_counter(n, "max_depth", &r->r_max_depth,
 		    "most requests in flight at once");
+		xbd_storm_counters(NULL, n, sc, r);
 	}
 }
 

@@ -472,8 +472,8 @@ status_error(struct xbd_softc *sc, const struct xbd_cmd *x, int16_t status)
 	return (-1);
 }
 
-static void
-ring_reap(struct xbd_softc *sc, struct xbd_ring *r)
+void
+xbd_ring_reap(struct xbd_softc *sc, struct xbd_ring *r)
 {
 	char why[96];
 	struct blkif_response rsp;
@@ -542,7 +542,9 @@ xbd_intr(void *arg)
 		return;
 	pv_blk_lock(sc->sc_blk);
 	if (!pv_blk_failed(sc->sc_blk))
-		ring_reap(sc, r);
+		xbd_ring_reap(sc, r);
+	/* Counted even on a failed disk: a storm must not outlive it. */
+	xbd_storm_event(sc, r);
 	pv_blk_unlock(sc->sc_blk);
 }
 
@@ -554,7 +556,7 @@ xbd_poll(void *arg)
 
 	pv_blk_lock(sc->sc_blk);
 	for (q = 0; q < sc->sc_nrings && !pv_blk_failed(sc->sc_blk); q++)
-		ring_reap(sc, &sc->sc_rings[q]);
+		xbd_ring_reap(sc, &sc->sc_rings[q]);
 	pv_blk_unlock(sc->sc_blk);
 }
 

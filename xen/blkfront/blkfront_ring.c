@@ -173,6 +173,7 @@ xbd_rings_alloc(struct xbd_softc *sc)
 
 	for (q = 0; q < sc->sc_nrings; q++) {
 		sc->sc_rings[q].r_qid = q;
+		xbd_storm_init(&sc->sc_rings[q]);
 		if ((error = ring_alloc(sc, &sc->sc_rings[q])) != 0)
 			goto fail;
 		snprintf(name, sizeof(name), "%s_q%u", sc->sc_name, q);
@@ -190,12 +191,16 @@ fail:
 	return (error);
 }
 
-/* Stop the rings' interrupts, waiting out a running handler. */
+/*
+ * Stop the rings' interrupts, waiting out a running handler, and the
+ * polls that stand in for them during a storm.
+ */
 void
 xbd_rings_unbind(struct xbd_softc *sc)
 {
 	unsigned q;
 
+	xbd_storm_stop(sc);
 	for (q = 0; q < sc->sc_nrings; q++) {
 		if (sc->sc_rings[q].r_bound)
 			xen_evtchn_unbind(sc->sc_rings[q].r_port);

@@ -25,6 +25,7 @@
 #include <xen/io/xenbus.h>
 
 #include <pv/blk.h>
+#include <pv/callout.h>
 #include <pv/dma.h>
 #include <pv/sync.h>
 #include <pv/sysctl.h>
@@ -78,6 +79,19 @@ struct xbd_ring {
 	uint64_t		 r_kicks;	/* notifications sent */
 	uint64_t		 r_intrs;	/* received */
 	uint64_t		 r_max_depth;	/* the deepest fill */
+	uint64_t		 r_spurious;	/* events with no response */
+	uint64_t		 r_storms;	/* times masked for a storm */
+	uint64_t		 r_polls;	/* looked at while masked */
+	/* The event storm defence, blkfront_storm.c; under the disk lock. */
+	struct pv_callout	 r_poll_co;	/* polls while masked */
+	uint64_t		 r_resp_seen;	/* r_responses at the last look */
+	uint64_t		 r_run_start;	/* the run's first event */
+	uint64_t		 r_poll_ns;	/* the next poll's delay */
+	uint64_t		 r_progress;	/* a response, or idle, then */
+	unsigned		 r_run;		/* spurious events in a row */
+	bool			 r_polling;	/* masked for a storm */
+	bool			 r_poll_stop;	/* going down: poll no more */
+	bool			 r_storm_logged;
 };
 
 /* blkfront's half of a block layer command, by slot. */
@@ -139,6 +153,7 @@ struct xbd_softc {
 	uint64_t		 sc_c_bounced, sc_c_indirect;
 	uint64_t		 sc_c_pgnt;		/* pool pages, all rings */
 	uint64_t		 sc_c_pgnt_waits;
+	uint64_t		 sc_c_spurious, sc_c_storms, sc_c_polls;
 	char			 sc_c_features[96];
 };
 
@@ -156,6 +171,17 @@ void	xbd_pgnt_put(struct xbd_ring *r, struct xbd_cmd *x);
 /* blkfront_io.c */
 bool	xbd_cmd_end_grants(struct xbd_cmd *x);
 void	xbd_intr(void *arg);
+void	xbd_ring_reap(struct xbd_softc *sc, struct xbd_ring *r);
 extern const struct pv_blk_ops xbd_blk_ops;
+
+/* blkfront_storm.c */
+void	xbd_storm_tunables(void);
+void	xbd_storm_counters(struct pv_ctl *disk, struct pv_ctl *queue,
+	    struct xbd_softc *sc, struct xbd_ring *r);
+void	xbd_storm_init(struct xbd_ring *r);
+/* After an event was handled, disk locked. */
+void	xbd_storm_event(struct xbd_softc *sc, struct xbd_ring *r);
+/* No more polls; waits out a running one.  Disk unlocked. */
+void	xbd_storm_stop(struct xbd_softc *sc);
 
 #endif /* !_BLKFRONT_VAR_H_ */

@@ -298,6 +298,11 @@ options_are_checked_body()
 	    -e match:'fault-delay-ms=10001: expected a number from 0 to 10000' \
 	    "$_xs" -o blkback.fault-delay-ms=10001
 	atf_check -s exit:2 \
+	    -e match:'fault-storm-us=0: expected a number from 1 to 1000000' \
+	    "$_xs" -o blkback.fault-storm-us=0
+	atf_check -s exit:2 -e match:'"sideways" is not one of .*, storm$' \
+	    "$_xs" -o blkback.fault=sideways
+	atf_check -s exit:2 \
 	    -e match:'blkback.fault-op=sideways: expected any, read or write' \
 	    "$_xs" -o blkback.fault-op=sideways
 	atf_check -s exit:2 \
