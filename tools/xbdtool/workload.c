@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <pv/blk.h>
+#include <pv/console.h>
 #include <pv/libkern.h>
 #include <pv/mem.h>
 #include <pv/sync.h>
@@ -168,6 +169,7 @@ raw_io(struct xbdtool_args *a, const struct pv_disk_info *di, bool write,
 	uint64_t ss = di->di_sector_size, start, end, chunk, done = 0;
 	struct pv_bio bio;
 	uint8_t *buf;
+	pv_pfn_t pfn;
 	int error = 0;
 
 	if (off > di->di_sectors * PV_SECTOR_SIZE || len > di->di_sectors * PV_SECTOR_SIZE - off) {
@@ -177,8 +179,11 @@ raw_io(struct xbdtool_args *a, const struct pv_disk_info *di, bool write,
 		return (EINVAL);
 	}
 	if ((buf = pv_pages_alloc(WL_MAX_BIO / PV_PAGE_SIZE, PV_M_NOWAIT,
-	    NULL)) == NULL)
+	    &pfn)) == NULL)
 		return (ENOMEM);
+	/* A test checks that an untrusted backend never saw these. */
+	pv_log(PV_LOG_DEBUG, "xbdtool", "data buffer: frames %#jx-%#jx",
+	    (uintmax_t)pfn, (uintmax_t)(pfn + WL_MAX_BIO / PV_PAGE_SIZE - 1));
 	while (done < len && error == 0) {
 		start = (off + done) / ss * ss;
 		end = pv_min(pv_roundup(off + len, ss), start + WL_MAX_BIO);

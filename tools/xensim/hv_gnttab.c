@@ -31,12 +31,26 @@
  */
 unsigned	gnttab_max_frames = GNTTAB_MAX_FRAMES;
 
+/* -o gnttab.frames-log=PATH: every frame mapped, "DOMID FRAME" a line. */
+static FILE	*gnttab_frames_log;
+
 int
 gnttab_option(const char *kv, char *err, size_t errlen)
 {
-	static const char key[] = "max-frames=";
+	static const char key[] = "max-frames=", logkey[] = "frames-log=";
 	uint64_t v;
 
+	if (strncmp(kv, logkey, sizeof(logkey) - 1) == 0) {
+		if (gnttab_frames_log != NULL)
+			fclose(gnttab_frames_log);
+		if ((gnttab_frames_log = fopen(kv + sizeof(logkey) - 1,
+		    "w")) == NULL) {
+			snprintf(err, errlen, "gnttab.%s: %s", kv,
+			    strerror(errno));
+			return (EINVAL);
+		}
+		return (0);
+	}
 	if (strncmp(kv, key, sizeof(key) - 1) != 0) {
 		snprintf(err, errlen, "unknown option \"gnttab.%.*s\"",
 		    (int)strcspn(kv, "="), kv);
@@ -120,6 +134,12 @@ gnttab_map(struct domain *d, uint32_t mapper, uint32_t ref, bool readonly,
 		return (NULL);
 	}
 	d->d_gnt_pins[ref] += readonly ? PIN_RO : PIN_RW;
+	/* What the backend could see, for a test to compare with the guest's. */
+	if (gnttab_frames_log != NULL) {
+		fprintf(gnttab_frames_log, "%u %#jx\n", d->d_domid,
+		    (uintmax_t)e->frame);
+		fflush(gnttab_frames_log);
+	}
 	*errorp = 0;
 	return (page);
 }

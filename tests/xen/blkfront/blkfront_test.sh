@@ -113,6 +113,59 @@ verify_untrusted_backend_body()
 	atf_check -o match:'untrusted backend: bouncing all data' cat xbd.err
 }
 
+# In SEEN, how many frames of domain 3 that xensim mapped lie in
+# xbdtool's data buffer, whose frames xbdtool logged.
+frames_seen_in_buffer()
+{
+	_range=$(sed -n 's/.*data buffer: frames \(0x[0-9a-f]*\)-\(0x[0-9a-f]*\)$/\1 \2/p' \
+	    xbd.err | head -n 1)
+	[ -n "$_range" ] || atf_fail "xbdtool logged no data buffer frames"
+	_lo=$((${_range% *}))
+	_hi=$((${_range#* }))
+	SEEN=0
+	while read -r _dom _frame; do
+		[ "$_dom" = 3 ] || continue
+		_f=$((_frame))
+		[ $_f -lt $_lo ] || [ $_f -gt $_hi ] || SEEN=$((SEEN + 1))
+	done <frames.log
+}
+
+# Write 1 MiB through transient grants (persistent ones copy whatever
+# the trust), with xensim logging each frame it maps; $1 is libxl's
+# LIBXL_DISK_BACKEND_UNTRUSTED for the toolstack.
+frames_write()
+{
+	xensim_start -o gnttab.frames-log="$(pwd)/frames.log"
+	head -c 1048576 /dev/urandom >payload
+	LIBXL_DISK_BACKEND_UNTRUSTED=$1 PVKIT_TUNABLES=kern.log_level=7 \
+	    DISK_MB=4 xbd_run --tunable hw.xbd.persistent=0 --stats \
+	    write 0 <payload
+	atf_check -o inline:"0\n" cat xbd.rc
+	atf_check cmp -n 1048576 payload disk.img
+	atf_check -o not-inline:"0\n" -x "grep -c '^3 ' frames.log"
+	frames_seen_in_buffer
+}
+
+verify_case untrusted_backend_never_maps_caller_data \
+    "trusted=0: the backend maps bounce and ring pages, never a caller page"
+untrusted_backend_never_maps_caller_data_body()
+{
+	frames_write 1
+	atf_check -o match:'^dev.xbd.xvdb.bounced=[1-9][0-9]*$' cat xbd.out
+	[ $SEEN -eq 0 ] || atf_fail "the untrusted backend mapped $SEEN" \
+	    "frames of the caller's buffer"
+}
+
+verify_case trusted_backend_maps_caller_data \
+    "trusted=1: the backend is given the caller pages (the control)"
+trusted_backend_maps_caller_data_body()
+{
+	frames_write 0
+	atf_check -o match:'^dev.xbd.xvdb.bounced=0$' cat xbd.out
+	[ $SEEN -gt 0 ] || atf_fail "a trusted backend mapped no frame of" \
+	    "the buffer: the check above could not see one"
+}
+
 verify_case verify_persistent_off "transient grants for every request"
 verify_persistent_off_body()
 {
@@ -326,6 +379,8 @@ atf_init_test_cases()
 	atf_add_test_case verify_backend_minimal
 	atf_add_test_case verify_across_suspend_resume
 	atf_add_test_case verify_requeues_in_flight
+	atf_add_test_case untrusted_backend_never_maps_caller_data
+	atf_add_test_case trusted_backend_maps_caller_data
 	atf_add_test_case polled_io_without_interrupts
 	atf_add_test_case detach_while_idle_then_reattach
 	atf_add_test_case discard_punches_whole_granules
