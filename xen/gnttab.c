@@ -191,7 +191,7 @@ xen_gnttab_reserve(struct xen_grefs *g, unsigned count)
 }
 
 void
-xen_gnttab_unreserve(struct xen_grefs *g)
+xen_gnttab_unreserve_spare(struct xen_grefs *g)
 {
 	bool wake;
 
@@ -200,11 +200,17 @@ xen_gnttab_unreserve(struct xen_grefs *g)
 		gnt_free[gnt_nfree++] = g->g_refs[--g->g_count];
 	wake = !TAILQ_EMPTY(&gnt_waiters);
 	pv_mtx_unlock(&gnt_mtx);
+	if (wake)
+		pv_taskq_enqueue(gnt_tq, &gnt_task);
+}
+
+void
+xen_gnttab_unreserve(struct xen_grefs *g)
+{
+	xen_gnttab_unreserve_spare(g);
 	pv_free(g->g_refs);
 	g->g_refs = NULL;
 	g->g_cap = 0;
-	if (wake)
-		pv_taskq_enqueue(gnt_tq, &gnt_task);
 }
 
 grant_ref_t

@@ -404,6 +404,8 @@ xbdtool_run(struct xbdtool_args *a)
 		if (strcmp(a->workload, workloads[i].name) != 0)
 			continue;
 		rc = workloads[i].fn(a, &di);
+		if (a->hold_ms != 0)
+			pv_pause("hold", a->hold_ms * PV_NS_PER_MS);
 		if (a->stats)
 			print_stats(a, &di);
 		return (rc);

@@ -97,11 +97,13 @@ usage(FILE *f, int status)
 	    "       xbdtool -h | --help\n"
 	    "options: [--mem MIB] [--depth N] [--ops N] [--bs BYTES] "
 	    "[--seed N]\n"
-	    "         [--threads N] [--stats] [--tunable NAME=VALUE]...\n"
+	    "         [--threads N] [--stats] [--hold MS] "
+	    "[--tunable NAME=VALUE]...\n"
 	    "         [--suspend-every MS [--suspend-drain MS]]\n"
 	    "--threads: submitting threads (default: one per queue); "
 	    "--stats: every\n"
-	    "counter of the disk as name=value after the workload; "
+	    "counter of the disk as name=value after the workload (and --hold "
+	    "MS\nattached and idle); "
 	    "--suspend-drain:\n"
 	    "how long a suspend lets requests finish (default 5000; 0: "
 	    "requeue all).\n"
@@ -174,6 +176,7 @@ main(int argc, char **argv)
 		{ "vhost-user",	required_argument, NULL, 'V' },
 		{ "threads",	required_argument, NULL, 'T' },
 		{ "stats",	no_argument,	   NULL, 'C' },
+		{ "hold",	required_argument, NULL, 'H' },
 		{ "help",	no_argument,	   NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -239,6 +242,9 @@ main(int argc, char **argv)
 			break;
 		case 'C':
 			a.stats = true;
+			break;
+		case 'H':
+			a.hold_ms = arg_u64("--hold", optarg, 3600000);
 			break;
 		case 'V':
 			vhost = optarg;

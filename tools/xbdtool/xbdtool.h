@@ -17,6 +17,7 @@ struct xbdtool_args {
 	unsigned	 depth;		/* bios in flight */
 	unsigned	 threads;	/* submitters; 0: one per queue */
 	bool		 stats;		/* print the counters after */
+	uint64_t	 hold_ms;	/* stay attached this long after */
 	uint64_t	 ops;		/* 0: the workload's default */
 	uint64_t	 bs;		/* bytes per bio, for rand and seq */
 	uint64_t	 seed;

@@ -58,6 +58,7 @@ xbd_init(void)
 {
 	pv_ctl_tunables(&xbd_tunables);
 	xbd_storm_tunables();
+	xbd_purge_tunables();
 	(void)pv_ctl_node(pv_ctl_node(NULL, "dev"), "xbd");
 }
 
@@ -259,6 +260,8 @@ xbd_counters(struct xbd_softc *sc)
 	    "pages granted for good, all queues");
 	pv_ctl_counter(n, "persistent_waits", &sc->sc_c_pgnt_waits,
 	    "freezes until a completion gave pool pages back");
+	pv_ctl_counter(n, "persistent_purged", &sc->sc_c_pgnt_purged,
+	    "idle pool pages taken back");
 	xbd_storm_counters(n, NULL, sc, NULL);
 }
 
@@ -437,6 +440,7 @@ xbd_connect(struct xbd_softc *sc)
 		xbd_counters(sc);
 	if (sc->sc_ctl != NULL)
 		xbd_queue_counters(sc);
+	xbd_purge_start(sc);
 	pv_log(PV_LOG_INFO, sc->sc_name, "%ju sectors of %u bytes%s%s, %u "
 	    "queue(s) of %u page(s), %u segments per request, features %s",
 	    (uintmax_t)di.di_sectors, di.di_sector_size,

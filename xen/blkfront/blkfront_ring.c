@@ -13,6 +13,7 @@
 #include <pv/dma.h>
 #include <pv/libkern.h>
 #include <pv/mem.h>
+#include <pv/time.h>
 #include <xenpv/evtchn.h>
 
 #include "blkfront_var.h"
@@ -82,9 +83,12 @@ fail_pg:
 static void
 pgnt_free_all(struct xbd_ring *r)
 {
-	unsigned i, leaked = 0;
+	unsigned i, leaked = 0, live = 0;
 
 	for (i = 0; i < r->r_npg; i++) {
+		if (r->r_pg[i].p_va == NULL)
+			continue;	/* purged */
+		live++;
 		if (xen_gnttab_end(r->r_pg[i].p_ref) != 0) {
 			leaked++;
 			continue;
@@ -96,40 +100,61 @@ pgnt_free_all(struct xbd_ring *r)
 		pv_log(PV_LOG_ERR, r->r_sc->sc_name, "backend still maps %u "
 		    "persistent grants; leaving their pages to it", leaked);
 	xen_gnttab_unreserve(&r->r_pg_grefs);
-	r->r_sc->sc_c_pgnt -= r->r_npg;
+	r->r_sc->sc_c_pgnt -= live;
 	r->r_npg = r->r_nfree = 0;
 }
 
-/* A pool page: a free one, or a new one while the pool may grow. */
-int
-xbd_pgnt_get(struct xbd_softc *sc, struct xbd_ring *r)
+/* Give the pool slot pg a page and a grant; false when none can be had. */
+static bool
+pgnt_back(struct xbd_softc *sc, struct xbd_ring *r, struct xbd_pgnt *pg)
 {
-	struct xbd_pgnt *pg;
 	pv_pfn_t pfn;
 
-	if (r->r_nfree > 0)
-		return (r->r_pg_free[--r->r_nfree]);
-	if (r->r_npg == XBD_MAX_PGNT)
-		return (-1);
-	pg = &r->r_pg[r->r_npg];
 	if ((pg->p_va = pv_page_alloc(PV_M_NOWAIT, &pfn)) == NULL)
-		return (-1);
+		return (false);
 	if (xen_gnttab_reserve(&r->r_pg_grefs, 1) != 0) {
 		pv_page_free(pg->p_va);
-		return (-1);
+		pg->p_va = NULL;
+		return (false);
 	}
 	/* Kept writable both ways: the backend keeps one mapping. */
 	pg->p_ref = xen_gnttab_claim(&r->r_pg_grefs);
 	xen_gnttab_grant(pg->p_ref, sc->sc_backend_id, pfn, false);
 	sc->sc_c_pgnt++;
+	return (true);
+}
+
+/*
+ * A pool page: a free one, or a new one while the pool may grow.  A free
+ * slot whose page was purged (blkfront_purge.c) is backed again.
+ */
+int
+xbd_pgnt_get(struct xbd_softc *sc, struct xbd_ring *r)
+{
+	unsigned idx;
+
+	if (r->r_nfree > 0) {
+		idx = r->r_pg_free[r->r_nfree - 1];
+		if (r->r_pg[idx].p_va == NULL && !pgnt_back(sc, r,
+		    &r->r_pg[idx]))
+			return (-1);
+		r->r_nfree--;
+		return ((int)idx);
+	}
+	if (r->r_npg == XBD_MAX_PGNT || !pgnt_back(sc, r, &r->r_pg[r->r_npg]))
+		return (-1);
 	return ((int)r->r_npg++);
 }
 
 void
 xbd_pgnt_put(struct xbd_ring *r, struct xbd_cmd *x)
 {
-	while (x->x_npg > 0)
+	uint64_t now = pv_uptime_ns();
+
+	while (x->x_npg > 0) {
+		r->r_pg[x->x_pg[x->x_npg - 1]].p_used_ns = now;
 		r->r_pg_free[r->r_nfree++] = x->x_pg[--x->x_npg];
+	}
 	x->x_npg_data = 0;
 }
 
@@ -200,6 +225,7 @@ xbd_rings_unbind(struct xbd_softc *sc)
 {
 	unsigned q;
 
+	xbd_purge_stop(sc);
 	xbd_storm_stop(sc);
 	for (q = 0; q < sc->sc_nrings; q++) {
 		if (sc->sc_rings[q].r_bound)

@@ -54,8 +54,9 @@ struct xbd_softc;
 
 /* A page granted once and kept: persistent grants (blkif.h note 8). */
 struct xbd_pgnt {
-	void		*p_va;
+	void		*p_va;		/* NULL: purged, backed again on use */
 	grant_ref_t	 p_ref;
+	uint64_t	 p_used_ns;	/* when last given back */
 };
 
 struct xbd_ring {
@@ -144,6 +145,10 @@ struct xbd_softc {
 	struct pv_blk		*sc_blk;
 	struct xen_gnttab_waiter sc_gnt_wait;
 	bool			 sc_pgnt_wait;	/* frozen for pool pages */
+	/* Purging idle persistent grants, blkfront_purge.c. */
+	struct pv_callout	 sc_purge_co;
+	bool			 sc_purge_armed;
+	bool			 sc_purge_stop;
 	/* Counters and the values tools read. */
 	struct pv_ctl		*sc_ctl;
 	unsigned		 sc_nqctl;	/* rings with counters */
@@ -153,6 +158,7 @@ struct xbd_softc {
 	uint64_t		 sc_c_bounced, sc_c_indirect;
 	uint64_t		 sc_c_pgnt;		/* pool pages, all rings */
 	uint64_t		 sc_c_pgnt_waits;
+	uint64_t		 sc_c_pgnt_purged;
 	uint64_t		 sc_c_spurious, sc_c_storms, sc_c_polls;
 	char			 sc_c_features[96];
 };
@@ -173,6 +179,11 @@ bool	xbd_cmd_end_grants(struct xbd_cmd *x);
 void	xbd_intr(void *arg);
 void	xbd_ring_reap(struct xbd_softc *sc, struct xbd_ring *r);
 extern const struct pv_blk_ops xbd_blk_ops;
+
+/* blkfront_purge.c */
+void	xbd_purge_tunables(void);
+void	xbd_purge_start(struct xbd_softc *sc);
+void	xbd_purge_stop(struct xbd_softc *sc);
 
 /* blkfront_storm.c */
 void	xbd_storm_tunables(void);

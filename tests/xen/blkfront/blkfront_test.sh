@@ -221,6 +221,42 @@ verify_requeues_in_flight_body()
 	    cat xbd.err
 }
 
+# dev.xbd.xvdb.$1 from the --stats in xbd.out, into VAL.
+stat_value()
+{
+	VAL=$(sed -n "s/^dev\.xbd\.xvdb\.$1=//p" xbd.out)
+	[ -n "$VAL" ] || atf_fail "no dev.xbd.xvdb.$1 in the --stats"
+}
+
+# A backend that keeps at most 64 persistent grants a ring mapped: the
+# pool pages beyond those are the frontend's to take back once idle.
+verify_case idle_persistent_grants_are_purged \
+    "pool pages idle for purge_ms go back, but not those the backend maps"
+idle_persistent_grants_are_purged_body()
+{
+	xensim_start -o blkback.max-persistent-grants=64
+	xbd_run --tunable hw.xbd.purge_ms=100 --hold 500 --stats verify
+	xbd_check_verify
+	stat_value persistent_purged
+	[ "$VAL" -gt 0 ] || atf_fail "nothing purged"
+	stat_value persistent_pages
+	[ "$VAL" -le $((4 * 64)) ] ||
+	    atf_fail "$VAL pool pages kept; the backend maps at most 256"
+}
+
+verify_case persistent_grants_stay_without_purge \
+    "purge_ms=0: a once-busy pool keeps its pages (the control)"
+persistent_grants_stay_without_purge_body()
+{
+	xensim_start -o blkback.max-persistent-grants=64
+	xbd_run --tunable hw.xbd.purge_ms=0 --hold 500 --stats verify
+	xbd_check_verify
+	atf_check -o match:'^dev.xbd.xvdb.persistent_purged=0$' cat xbd.out
+	stat_value persistent_pages
+	[ "$VAL" -gt $((4 * 64)) ] ||
+	    atf_fail "only $VAL pool pages: verify did not grow the pool"
+}
+
 atf_test_case polled_io_without_interrupts cleanup
 polled_io_without_interrupts_head()
 {
@@ -379,6 +415,8 @@ atf_init_test_cases()
 	atf_add_test_case verify_backend_minimal
 	atf_add_test_case verify_across_suspend_resume
 	atf_add_test_case verify_requeues_in_flight
+	atf_add_test_case idle_persistent_grants_are_purged
+	atf_add_test_case persistent_grants_stay_without_purge
 	atf_add_test_case untrusted_backend_never_maps_caller_data
 	atf_add_test_case trusted_backend_maps_caller_data
 	atf_add_test_case polled_io_without_interrupts

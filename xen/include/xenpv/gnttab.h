@@ -33,6 +33,8 @@ struct xen_grefs {
 int		xen_gnttab_reserve(struct xen_grefs *g, unsigned count);
 /* Give back every reserved reference. */
 void		xen_gnttab_unreserve(struct xen_grefs *g);
+/* Give back those reserved and not claimed; the claimed stay the group's. */
+void		xen_gnttab_unreserve_spare(struct xen_grefs *g);
 grant_ref_t	xen_gnttab_claim(struct xen_grefs *g);
 void		xen_gnttab_release(struct xen_grefs *g, grant_ref_t ref);
 
