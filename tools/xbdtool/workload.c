@@ -55,8 +55,9 @@ w_verify(struct xbdtool_args *a, const struct pv_disk_info *di)
 	};
 	struct wl_verify_result vr;
 
-	va.va_ops = a->ops != 0 ? a->ops : pv_min(4096, di->di_sectors / 8 +
-	    64);
+	/* --ops 0: fill and check only, so every stamp is generation 1. */
+	va.va_ops = a->ops != XBDTOOL_OPS_DEFAULT ? a->ops :
+	    pv_min(4096, di->di_sectors / 8 + 64);
 	if (wl_verify(a->blk, &va, &vr) != 0) {
 		fprintf(stderr, "xbdtool: verify: no memory for depth %u; "
 		    "raise --mem\n", a->depth);
@@ -101,7 +102,7 @@ w_rand(struct xbdtool_args *a, const struct pv_disk_info *di)
 	struct wl_rand_args ra = {
 		.ra_depth = a->depth,
 		.ra_threads = a->threads,
-		.ra_ops = a->ops != 0 ? a->ops : 20000,
+		.ra_ops = a->ops != XBDTOOL_OPS_DEFAULT ? a->ops : 20000,
 		.ra_bs = a->bs,
 		.ra_seed = a->seed,
 	};

@@ -13,7 +13,8 @@
  * --vhost-user it connects to a vhost-user-blk back-end such as
  * qemu-storage-daemon's export.  Then it runs:
  *
- *   verify            stamped writes over the whole disk, random rewrites,
+ *   verify            stamped writes over the whole disk, random rewrites
+ *                     (--ops N of them; --ops 0: none, every stamp gen 1),
  *                     then every sector read back and checked
  *   seq               sequential writes then reads, MB/s
  *   rand              random 4 KiB reads at a queue depth, IOPS
@@ -175,6 +176,7 @@ main(int argc, char **argv)
 	};
 	struct xbdtool_args a = {
 		.depth = 32,
+		.ops = XBDTOOL_OPS_DEFAULT,
 		.bs = 4096,
 		.seed = 1,
 	};

@@ -10,6 +10,9 @@
 
 struct pv_blk;
 
+/* --ops not given; any given count, 0 too, is taken as it is. */
+#define	XBDTOOL_OPS_DEFAULT	UINT64_MAX
+
 struct xbdtool_args {
 	const char	*workload;
 	int		 argc;
@@ -17,7 +20,7 @@ struct xbdtool_args {
 	unsigned	 depth;		/* bios in flight */
 	unsigned	 threads;	/* submitters; 0: one per queue */
 	bool		 stats;		/* print the counters after */
-	uint64_t	 ops;		/* 0: the workload's default */
+	uint64_t	 ops;		/* XBDTOOL_OPS_DEFAULT: the workload's */
 	uint64_t	 bs;		/* bytes per bio, for rand and seq */
 	uint64_t	 seed;
 	bool		 polled;	/* read/write without interrupts */
