@@ -51,6 +51,7 @@ struct blkback_conf {
 	bool		bc_barrier;		/* feature-barrier */
 	bool		bc_discard;		/* feature-discard */
 	bool		bc_discard_secure;	/* discard-secure */
+	bool		bc_skip_initwait;	/* Initialising to Connected */
 	/* Faults: taken in turn from the list, on every Nth response. */
 	uint8_t		bc_faults[BB_MAX_FAULTS];
 	unsigned	bc_nfaults;

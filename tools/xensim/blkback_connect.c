@@ -212,22 +212,15 @@ publish(struct vbd *v)
 	    pv_max(c->bc_phys_sector_size, v->v_ssize));
 }
 
-int
-vbd_connect(struct vbd *v)
+/* The image's size and what we offer for it, fixed until disconnect. */
+static int
+describe(struct vbd *v)
 {
 	const struct blkback_conf *c = &blkback_conf;
-	char dir[24], limit[40], val[8];
-	uint64_t nq;
-	unsigned i, npages;
-	bool multi, fe_persistent;
+	char val[8];
 	off_t size;
 	int error;
 
-	vbd_disconnect(v);
-	if ((v->v_dom = domain_get(v->v_domid)) == NULL) {
-		vbd_fatal(v, ESRCH, "domain %u is gone", v->v_domid);
-		return (ESRCH);
-	}
 	if ((size = lseek(v->v_fd, 0, SEEK_END)) < 0) {
 		error = errno;
 		vbd_fatal(v, error, "sizing the image: %s", strerror(error));
@@ -241,6 +234,40 @@ vbd_connect(struct vbd *v)
 	v->v_discard = c->bc_discard &&
 	    !(vbd_be_read(v, "discard-enable", val, sizeof(val)) == 0 &&
 	    strcmp(val, "0") == 0);
+	return (0);
+}
+
+int
+vbd_connect_early(struct vbd *v)
+{
+	int error;
+
+	if ((error = describe(v)) != 0)
+		return (error);
+	publish(v);
+	vbd_state(v, XenbusStateConnected);
+	xensim_log("blkback %u/%u: skipped InitWait: Connected before the "
+	    "frontend's rings", v->v_domid, v->v_devid);
+	return (0);
+}
+
+int
+vbd_connect(struct vbd *v)
+{
+	const struct blkback_conf *c = &blkback_conf;
+	char dir[24], limit[40];
+	uint64_t nq;
+	unsigned i, npages;
+	bool multi, fe_persistent;
+	int error;
+
+	vbd_disconnect(v);
+	if ((v->v_dom = domain_get(v->v_domid)) == NULL) {
+		vbd_fatal(v, ESRCH, "domain %u is gone", v->v_domid);
+		return (ESRCH);
+	}
+	if ((error = describe(v)) != 0)
+		return (error);
 	if ((error = fe_protocol(v)) != 0 ||
 	    (error = fe_bool(v, "feature-persistent", &fe_persistent)) != 0)
 		return (error);

@@ -182,6 +182,11 @@ bool	vbd_fault_resume(struct vbd *v);
 
 /* blkback_connect.c */
 int	vbd_connect(struct vbd *v);
+/*
+ * blkback.skip-initwait: the device's properties and Connected before
+ * the frontend has rings; vbd_connect maps them when they come.
+ */
+int	vbd_connect_early(struct vbd *v);
 void	vbd_disconnect(struct vbd *v);
 
 /* blkback_ring.c */

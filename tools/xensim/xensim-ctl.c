@@ -113,7 +113,8 @@ now_ms(void)
 
 /* Wait for path to read want; false after timeout_ms. */
 static bool
-wait_value(const char *path, const char *want, int timeout_ms)
+wait_value(const char *path, const char *want, const char *also,
+    int timeout_ms)
 {
 	uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
 	struct pollfd pfd;
@@ -127,7 +128,8 @@ wait_value(const char *path, const char *want, int timeout_ms)
 	pfd.events = POLLIN;
 	while (!ok && now_ms() < deadline) {
 		v = xread(XBT_NULL, path);
-		ok = v != NULL && strcmp(v, want) == 0;
+		ok = v != NULL && (strcmp(v, want) == 0 ||
+		    (also != NULL && strcmp(v, also) == 0));
 		free(v);
 		if (ok)
 			break;
@@ -228,7 +230,7 @@ parse_disk(char *spec, struct disk *d)
 static int
 block_attach(unsigned domid, char *spec)
 {
-	char fe[128], be[128], lx[128], p[256], v[256];
+	char fe[128], be[128], lx[128], p[256], v[256], c[16];
 	const char *kind, *mode;
 	xs_transaction_t t;
 	struct disk d;
@@ -341,7 +343,9 @@ block_attach(unsigned domid, char *spec)
 
 	snprintf(p, sizeof(p), "%s/state", be);
 	snprintf(v, sizeof(v), "%d", XenbusStateInitWait);
-	if (!wait_value(p, v, INIT_TIMEOUT_MS)) {
+	/* A backend may skip InitWait (blkif.h); then it is Connected. */
+	snprintf(c, sizeof(c), "%d", XenbusStateConnected);
+	if (!wait_value(p, v, c, INIT_TIMEOUT_MS)) {
 		fprintf(stderr, "xensim-ctl: backend %s did not reach "
 		    "InitWait within %d s; removing the device\n", be,
 		    INIT_TIMEOUT_MS / 1000);
@@ -395,7 +399,7 @@ block_detach(unsigned domid, const char *vdev)
 			die("commit: %s", strerror(errno));
 	}
 	snprintf(p, sizeof(p), "%s/state", be);
-	if (!wait_value(p, "6", DESTROY_TIMEOUT_MS))
+	if (!wait_value(p, "6", NULL, DESTROY_TIMEOUT_MS))
 		die("unable to remove device with path %s: the backend did "
 		    "not close within %d s", be, DESTROY_TIMEOUT_MS / 1000);
 cleanup:

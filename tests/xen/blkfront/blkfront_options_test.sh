@@ -46,7 +46,29 @@ sector_size_4096_cleanup()
 	xensim_stop
 }
 
+atf_test_case backend_skips_initwait cleanup
+backend_skips_initwait_head()
+{
+	atf_set descr "a backend that goes from Initialising straight to" \
+	    "Connected: blkfront makes its rings then, and verify passes"
+}
+backend_skips_initwait_body()
+{
+	xensim_start -o blkback.skip-initwait=1
+	xbd_run verify
+	xbd_check_verify
+	atf_check -o match:'blkback 3/51728: skipped InitWait' cat xensim.log
+	# The rings came after: mapped when the frontend published them.
+	atf_check -o match:'blkback 3/51728: connected: 4 ring\(s\) of 16' \
+	    cat xensim.log
+}
+backend_skips_initwait_cleanup()
+{
+	xensim_stop
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case sector_size_4096
+	atf_add_test_case backend_skips_initwait
 }
