@@ -79,21 +79,29 @@ fe_protocol(struct vbd *v)
 	return (0);
 }
 
-/* The ring size, from either scheme; they must agree when both are set. */
+/*
+ * The ring size, from the scheme we published (blkback.ring-keys): a
+ * backend of one scheme never looks at the other's key.  With both, they
+ * must agree when both are set.
+ */
 static int
 fe_ring_pages(struct vbd *v, unsigned *npagesp, bool *multip)
 {
 	uint32_t maxorder = blkback_conf.bc_max_ring_order;
+	uint8_t keys = blkback_conf.bc_ring_keys;
 	uint64_t order, pages;
 	char limit[40];
-	int e1, e2;
+	int e1 = ENOENT, e2 = ENOENT;
 
 	snprintf(limit, sizeof(limit), "max-ring-page-order %u", maxorder);
-	e1 = fe_number(v, "ring-page-order", maxorder, limit, &order);
+	if (keys != BRK_PAGES)
+		e1 = fe_number(v, "ring-page-order", maxorder, limit, &order);
 	if (e1 != 0 && e1 != ENOENT)
 		return (e1);
 	snprintf(limit, sizeof(limit), "%u pages", 1u << maxorder);
-	e2 = fe_number(v, "num-ring-pages", 1u << maxorder, limit, &pages);
+	if (keys != BRK_ORDER)
+		e2 = fe_number(v, "num-ring-pages", 1u << maxorder, limit,
+		    &pages);
 	if (e2 != 0 && e2 != ENOENT)
 		return (e2);
 	if (e2 == 0 && !pv_powerof2(pages)) {

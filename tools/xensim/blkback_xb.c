@@ -279,9 +279,12 @@ vbd_probe(uint32_t domid, uint32_t devid, const char *path)
 	if (c->bc_max_queues > 1)
 		vbd_be_write(v, "multi-queue-max-queues", "%u",
 		    c->bc_max_queues);
-	if (c->bc_max_ring_order != 0)
+	if (c->bc_max_ring_order != 0 && c->bc_ring_keys != BRK_PAGES)
 		vbd_be_write(v, "max-ring-page-order", "%u",
 		    c->bc_max_ring_order);
+	if (c->bc_max_ring_order != 0 && c->bc_ring_keys != BRK_ORDER)
+		vbd_be_write(v, "max-ring-pages", "%u",
+		    1u << c->bc_max_ring_order);
 	if (c->bc_skip_initwait)
 		(void)vbd_connect_early(v);
 	else

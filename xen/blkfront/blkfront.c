@@ -172,12 +172,20 @@ xbd_talk(struct xbd_softc *sc)
 	xbd_key_default(&k, "max-ring-page-order", 31, 0, &order);
 	xbd_key_default(&k, "max-ring-pages", UINT32_MAX, 1, &pages);
 	xbd_key_default(&k, "multi-queue-max-queues", UINT32_MAX, 1, &queues);
+	if (k.k_error == 0 && pages == 0) {
+		k.k_error = ERANGE;
+		k.k_failed = "max-ring-pages";
+	}
 	if (k.k_error != 0) {
 		xbd_keys_why(&k, why, sizeof(why));
 		xbd_refuse(sc, EINVAL, why);
 		return;
 	}
-	/* The deprecated page count may be all an older backend gives. */
+	/*
+	 * The deprecated page count may be all an older backend gives
+	 * (RedHat/Amazon's scheme); a count that is not a power of two
+	 * gives the largest power of two under it.
+	 */
 	while (order < 31 && (2ull << order) <= pages)
 		order++;
 	sc->sc_ring_order = (unsigned)pv_min(order, xbd_max_ring_order);

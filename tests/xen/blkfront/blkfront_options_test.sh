@@ -14,6 +14,67 @@
 . "$(atf_get_srcdir)/xbd.subr"
 
 BE=/local/domain/0/backend/vbd/3/51728
+FE=/local/domain/3/device/vbd/51728
+
+# Attach a disk that stays idle (connected, closed) with the options given.
+idle_connected()
+{
+	xbd_start "$@" idle 20
+	xbd_wait_log 'idle: connected'
+}
+
+# Detach the idle disk; xbdtool must end cleanly.
+idle_detach()
+{
+	atf_check -s exit:0 "$PVTEST_BINDIR/xensim-ctl" block-detach 3 xvdb
+	xbd_wait 15
+	atf_check -o inline:"0\n" cat xbd.rc
+	atf_check -s exit:1 grep -q LEAK xbd.err
+}
+
+# verify passes on rings of $1 pages, as both ends see them.
+verify_ring_pages()
+{
+	xbd_run verify
+	xbd_check_verify
+	atf_check -o match:"connected: 4 ring\\(s\\) of $1 page\\(s\\)" \
+	    cat xensim.log
+	atf_check -o match:"4 queue\\(s\\) of $1 page\\(s\\)" cat xbd.err
+}
+
+# A backend of one ring-size scheme ($1: order or pages) offering 2^$2
+# pages publishes that scheme's key alone.  blkfront takes the size from
+# it and writes both schemes' keys, as blkif.h's note 3 asks; I/O goes
+# through, the backend reading its own scheme's key alone.
+ring_keys_single()
+{
+	pvtest_require_peer xenstore-utils xenstore-read xenstore-exists
+	xensim_start -o blkback.ring-keys=$1 -o blkback.ring-order=$2
+	idle_connected
+	if [ $1 = order ]; then
+		atf_check -o inline:"$2\n" \
+		    xenstore-read "$BE/max-ring-page-order"
+		atf_check -s exit:1 xenstore-exists "$BE/max-ring-pages"
+	else
+		atf_check -o inline:"$((1 << $2))\n" \
+		    xenstore-read "$BE/max-ring-pages"
+		atf_check -s exit:1 xenstore-exists "$BE/max-ring-page-order"
+	fi
+	fe_key ring-page-order $2
+	fe_key num-ring-pages $((1 << $2))
+	idle_detach
+	verify_ring_pages $((1 << $2))
+}
+
+# The frontend's key $1 is $2, or absent when $2 is "-".
+fe_key()
+{
+	if [ "$2" = - ]; then
+		atf_check -s exit:1 xenstore-exists "$FE/$1"
+	else
+		atf_check -o inline:"$2\n" xenstore-read "$FE/$1"
+	fi
+}
 
 atf_test_case sector_size_4096 cleanup
 sector_size_4096_head()
@@ -67,8 +128,93 @@ backend_skips_initwait_cleanup()
 	xensim_stop
 }
 
+atf_test_case ring_keys_both cleanup
+ring_keys_both_head()
+{
+	atf_set descr "a backend that offers both ring-size schemes:" \
+	    "ring-page-order and num-ring-pages both written, equal"
+}
+ring_keys_both_body()
+{
+	pvtest_require_peer xenstore-utils xenstore-read xenstore-exists
+	xensim_start -o blkback.ring-keys=both -o blkback.queues=1
+	idle_connected
+	atf_check -o inline:"4\n" xenstore-read "$BE/max-ring-page-order"
+	atf_check -o inline:"16\n" xenstore-read "$BE/max-ring-pages"
+	fe_key ring-page-order 4
+	fe_key num-ring-pages 16
+	# Sixteen pages, ring-ref0 to ring-ref15, and no ring-ref.
+	atf_check -o match:'^[0-9]+$' xenstore-read "$FE/ring-ref0"
+	atf_check -o match:'^[0-9]+$' xenstore-read "$FE/ring-ref15"
+	fe_key ring-ref16 -
+	fe_key ring-ref -
+	idle_detach
+}
+ring_keys_both_cleanup()
+{
+	xensim_stop
+}
+
+atf_test_case ring_keys_order_only cleanup
+ring_keys_order_only_head()
+{
+	atf_set descr "a backend with only max-ring-page-order (Linux):" \
+	    "ring-page-order written, num-ring-pages too (blkif.h note 3)"
+}
+ring_keys_order_only_body()
+{
+	ring_keys_single order 2
+}
+ring_keys_order_only_cleanup()
+{
+	xensim_stop
+}
+
+atf_test_case ring_keys_pages_only cleanup
+ring_keys_pages_only_head()
+{
+	atf_set descr "an old backend with only max-ring-pages: blkfront" \
+	    "sizes its ring from it and writes num-ring-pages, which is" \
+	    "all that backend reads"
+}
+ring_keys_pages_only_body()
+{
+	ring_keys_single pages 3
+}
+ring_keys_pages_only_cleanup()
+{
+	xensim_stop
+}
+
+atf_test_case ring_keys_one_page cleanup
+ring_keys_one_page_head()
+{
+	atf_set descr "hw.xbd.max_ring_order=0 against a backend offering" \
+	    "both schemes: neither ring-page-order nor num-ring-pages," \
+	    "and the one page is ring-ref"
+}
+ring_keys_one_page_body()
+{
+	pvtest_require_peer xenstore-utils xenstore-read xenstore-exists
+	xensim_start -o blkback.ring-keys=both -o blkback.queues=1
+	idle_connected --tunable hw.xbd.max_ring_order=0
+	fe_key ring-page-order -
+	fe_key num-ring-pages -
+	fe_key ring-ref0 -
+	atf_check -o match:'^[0-9]+$' xenstore-read "$FE/ring-ref"
+	idle_detach
+}
+ring_keys_one_page_cleanup()
+{
+	xensim_stop
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case sector_size_4096
 	atf_add_test_case backend_skips_initwait
+	atf_add_test_case ring_keys_both
+	atf_add_test_case ring_keys_order_only
+	atf_add_test_case ring_keys_pages_only
+	atf_add_test_case ring_keys_one_page
 }
