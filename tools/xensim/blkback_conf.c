@@ -3,7 +3,9 @@
  *
  * The block backend's options.  The defaults are what Linux blkback
  * offers on a host like the one in xen-in-qemu.md, except the queue
- * count, which Linux takes from dom0's CPUs.
+ * count, which Linux takes from dom0's CPUs, and the ring-size keys:
+ * both schemes, as blkif.h's note 3 asks, where Linux has only
+ * max-ring-page-order (blkback.ring-keys=order).
  */
 #include <errno.h>
 #include <stddef.h>
@@ -28,6 +30,7 @@ struct blkback_conf blkback_conf = {
 	.bc_barrier = true,
 	.bc_discard = true,
 	.bc_discard_secure = false,
+	.bc_ring_keys = BRK_BOTH,
 	.bc_fault_every = 7,
 	.bc_fault_delay_ms = 20,
 };

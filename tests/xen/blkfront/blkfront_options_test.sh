@@ -131,13 +131,13 @@ backend_skips_initwait_cleanup()
 atf_test_case ring_keys_both cleanup
 ring_keys_both_head()
 {
-	atf_set descr "a backend that offers both ring-size schemes:" \
-	    "ring-page-order and num-ring-pages both written, equal"
+	atf_set descr "a backend that offers both ring-size schemes (the" \
+	    "default): ring-page-order and num-ring-pages both written, equal"
 }
 ring_keys_both_body()
 {
 	pvtest_require_peer xenstore-utils xenstore-read xenstore-exists
-	xensim_start -o blkback.ring-keys=both -o blkback.queues=1
+	xensim_start -o blkback.queues=1
 	idle_connected
 	atf_check -o inline:"4\n" xenstore-read "$BE/max-ring-page-order"
 	atf_check -o inline:"16\n" xenstore-read "$BE/max-ring-pages"
