@@ -265,8 +265,8 @@ w_write(struct xbdtool_args *a, const struct pv_disk_info *di)
 
 /* discard and zeroes: OFFSET LENGTH, one bio without data. */
 static int
-range_io(struct xbdtool_args *a, enum pv_bio_op op, const char *name,
-    struct pv_bio *bio)
+range_io(struct xbdtool_args *a, enum pv_bio_op op, int flags,
+    const char *name, struct pv_bio *bio)
 {
 	uint64_t off, len;
 	int error;
@@ -280,6 +280,7 @@ range_io(struct xbdtool_args *a, enum pv_bio_op op, const char *name,
 	}
 	memset(bio, 0, sizeof(*bio));
 	bio->b_op = op;
+	bio->b_flags = flags;
 	bio->b_sector = off / PV_SECTOR_SIZE;
 	bio->b_bytes = len;
 	if ((error = pv_blk_io(a->blk, bio)) != 0) {
@@ -296,7 +297,7 @@ w_zeroes(struct xbdtool_args *a, const struct pv_disk_info *di)
 	int rc;
 
 	(void)di;
-	if ((rc = range_io(a, PV_BIO_WRITE_ZEROES, "zeroes", &bio)) != 0)
+	if ((rc = range_io(a, PV_BIO_WRITE_ZEROES, 0, "zeroes", &bio)) != 0)
 		return (rc);
 	fprintf(stderr, "xbdtool: zeroed %ju bytes at %ju\n",
 	    (uintmax_t)bio.b_bytes, (uintmax_t)(bio.b_sector * PV_SECTOR_SIZE));
@@ -326,11 +327,13 @@ w_discard(struct xbdtool_args *a, const struct pv_disk_info *di)
 	struct pv_bio bio;
 	int rc;
 
-	if ((rc = range_io(a, PV_BIO_DISCARD, "discard", &bio)) != 0)
+	if ((rc = range_io(a, PV_BIO_DISCARD, a->secure ? PV_BIO_SECURE : 0,
+	    "discard", &bio)) != 0)
 		return (rc);
 	/* The layer trims to whole granules; say what that leaves. */
-	fprintf(stderr, "xbdtool: discarded %ju bytes at %ju (granularity "
-	    "%u)\n", (uintmax_t)bio.b_bytes, (uintmax_t)(bio.b_sector * PV_SECTOR_SIZE),
+	fprintf(stderr, "xbdtool: %sdiscarded %ju bytes at %ju (granularity "
+	    "%u)\n", a->secure ? "securely " : "", (uintmax_t)bio.b_bytes,
+	    (uintmax_t)(bio.b_sector * PV_SECTOR_SIZE),
 	    di->di_discard_granularity);
 	return (0);
 }

@@ -22,7 +22,7 @@
  *   flush             a cache flush
  *   read OFF LEN      raw bytes to standard output
  *   write OFF         standard input to the disk
- *   discard OFF LEN   discard a range
+ *   discard OFF LEN   discard a range (--secure: erased for good)
  *   zeroes OFF LEN    write zeroes over a range (virtio-blk)
  *
  * balloon needs no disk: the domain's Xen balloon follows memory/target
@@ -99,10 +99,11 @@ usage(FILE *f, int status)
 	    "options: [--mem MIB] [--depth N] [--ops N] [--bs BYTES] "
 	    "[--seed N]\n"
 	    "         [--threads N] [--stats] [--tunable NAME=VALUE]...\n"
-	    "         [--suspend-every MS]\n"
+	    "         [--suspend-every MS] [--secure]\n"
 	    "--threads: submitting threads (default: one per queue); "
 	    "--stats: every\n"
-	    "counter of the disk as name=value after the workload.\n"
+	    "counter of the disk as name=value after the workload;\n"
+	    "--secure: discard as a secure erase.\n"
 	    "workloads: verify, seq, rand, info, flush, read OFFSET LENGTH,\n"
 	    "           write OFFSET, discard OFFSET LENGTH, "
 	    "zeroes OFFSET LENGTH,\n"
@@ -168,6 +169,7 @@ main(int argc, char **argv)
 		{ "tunable",	required_argument, NULL, 't' },
 		{ "suspend-every", required_argument, NULL, 'S' },
 		{ "polled",	no_argument,	   NULL, 'P' },
+		{ "secure",	no_argument,	   NULL, 'E' },
 		{ "vhost-user",	required_argument, NULL, 'V' },
 		{ "threads",	required_argument, NULL, 'T' },
 		{ "stats",	no_argument,	   NULL, 'C' },
@@ -222,6 +224,9 @@ main(int argc, char **argv)
 			break;
 		case 'P':
 			a.polled = true;
+			break;
+		case 'E':
+			a.secure = true;
 			break;
 		case 'T':
 			a.threads = (unsigned)arg_u64("--threads", optarg, 64);

@@ -24,6 +24,7 @@ struct xbdtool_args {
 	uint64_t	 bs;		/* bytes per bio, for rand and seq */
 	uint64_t	 seed;
 	bool		 polled;	/* read/write without interrupts */
+	bool		 secure;	/* discard: PV_BIO_SECURE */
 	uint64_t	 suspend_ms;	/* 0: no suspend/resume cycles */
 	struct pv_blk	*blk;
 	/* The driver's counters: dev.DRIVER.DISK, and its doorbell count. */

@@ -197,8 +197,8 @@ publish(struct vbd *v)
 		vbd_be_write(v, "feature-flush-cache", "1");
 	if (v->v_discard) {
 		vbd_be_write(v, "discard-granularity", "%u",
-		    pv_max(4096u, v->v_ssize));
-		vbd_be_write(v, "discard-alignment", "0");
+		    v->v_discard_gran);
+		vbd_be_write(v, "discard-alignment", "%u", v->v_discard_align);
 		vbd_be_write(v, "discard-secure", "%d",
 		    c->bc_discard_secure ? 1 : 0);
 		vbd_be_write(v, "feature-discard", "1");
@@ -242,6 +242,9 @@ describe(struct vbd *v)
 	v->v_discard = c->bc_discard &&
 	    !(vbd_be_read(v, "discard-enable", val, sizeof(val)) == 0 &&
 	    strcmp(val, "0") == 0);
+	/* A page, as a host file system punches holes. */
+	v->v_discard_gran = pv_max(4096u, v->v_ssize);
+	v->v_discard_align = 0;
 	return (0);
 }
 
@@ -372,13 +375,15 @@ vbd_disconnect(struct vbd *v)
 		snprintf(faults, sizeof(faults), "; faults injected %ju",
 		    (uintmax_t)st.st_faults);
 	xensim_log("blkback %u/%u: disconnected: requests rd %ju wr %ju "
-	    "barrier %ju flush %ju discard %ju indirect %ju unknown %ju; "
+	    "barrier %ju flush %ju discard %ju (secure %ju) indirect %ju "
+	    "unknown %ju; "
 	    "segments %ju; sectors rd %ju wr %ju; errors %ju; "
 	    "notifications rx %ju tx %ju; persistent grants mapped %ju "
 	    "reused %ju overflow %ju; transient maps %ju%s",
 	    v->v_domid, v->v_devid, (uintmax_t)st.st_rd, (uintmax_t)st.st_wr,
 	    (uintmax_t)st.st_barrier, (uintmax_t)st.st_flush,
-	    (uintmax_t)st.st_discard, (uintmax_t)st.st_indirect,
+	    (uintmax_t)st.st_discard, (uintmax_t)st.st_discard_secure,
+	    (uintmax_t)st.st_indirect,
 	    (uintmax_t)st.st_unknown, (uintmax_t)st.st_segs,
 	    (uintmax_t)st.st_rd_sect, (uintmax_t)st.st_wr_sect,
 	    (uintmax_t)st.st_errors, (uintmax_t)st.st_notify_rx,

@@ -62,6 +62,7 @@ struct bb_stats {
 	uint64_t	st_barrier;
 	uint64_t	st_flush;
 	uint64_t	st_discard;
+	uint64_t	st_discard_secure;	/* done, of st_discard */
 	uint64_t	st_indirect;
 	uint64_t	st_unknown;
 	uint64_t	st_segs;
@@ -152,6 +153,8 @@ struct vbd {
 	bool			 v_flush;	/* what we published */
 	bool			 v_barrier;
 	bool			 v_discard;
+	uint32_t		 v_discard_gran;	/* bytes, published */
+	uint32_t		 v_discard_align;
 	bool			 v_persistent;	/* both ends offered it */
 	unsigned		 v_nrings;
 	struct bb_ring		*v_rings;

@@ -10,7 +10,7 @@
 
 . "$(atf_get_srcdir)/../../lib/pvtest.subr"
 . "$(atf_get_srcdir)/../../tools/xensim/xensim.subr"
-# xbd_start, xbd_run, xbd_check_verify
+# xbd_start, xbd_run, xbd_check_verify, xbd_discard_granules
 . "$(atf_get_srcdir)/xbd.subr"
 
 BE=/local/domain/0/backend/vbd/3/51728
@@ -209,6 +209,51 @@ ring_keys_one_page_cleanup()
 	xensim_stop
 }
 
+atf_test_case secure_discard cleanup
+secure_discard_head()
+{
+	atf_set descr "xbdtool --secure discard: the backend sees the" \
+	    "secure flag on whole 4 KiB granules, which read back as zeroes"
+}
+secure_discard_body()
+{
+	xensim_start -o blkback.discard-secure=1
+	xbd_discard_granules --secure
+	atf_check -o match:'features flush,discard,secure,' cat xbd.err
+	atf_check -o match:'securely discarded 16384 bytes' cat xbd.err
+	# Sectors 8 to 39: the granules, flagged secure, and done.
+	atf_check -o match:'blkback 3/51728: secure discard of sectors 8\+32: done' \
+	    cat xensim.log
+	atf_check -o match:'discard 1 \(secure 1\)' cat xensim.log
+}
+secure_discard_cleanup()
+{
+	xensim_stop
+}
+
+atf_test_case secure_discard_not_offered cleanup
+secure_discard_not_offered_head()
+{
+	atf_set descr "discard-secure=0: a --secure discard fails in the" \
+	    "guest, and nothing reaches the backend or the image"
+}
+secure_discard_not_offered_body()
+{
+	xensim_start
+	head -c 1048576 /dev/urandom >disk.img
+	cp disk.img before.img
+	DISK_MB=1 xbd_run --secure discard 0 8192
+	atf_check -o inline:"1\n" cat xbd.rc
+	atf_check -o match:'discard: Operation not supported' cat xbd.err
+	atf_check -o not-match:'secure' -x "grep features xbd.err"
+	atf_check -o not-match:'secure discard' cat xensim.log
+	atf_check -s exit:0 cmp disk.img before.img
+}
+secure_discard_not_offered_cleanup()
+{
+	xensim_stop
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case sector_size_4096
@@ -217,4 +262,6 @@ atf_init_test_cases()
 	atf_add_test_case ring_keys_order_only
 	atf_add_test_case ring_keys_pages_only
 	atf_add_test_case ring_keys_one_page
+	atf_add_test_case secure_discard
+	atf_add_test_case secure_discard_not_offered
 }
