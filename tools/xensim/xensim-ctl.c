@@ -8,6 +8,11 @@
  * what it meets on a Xen host.
  *
  *   xensim-ctl block-attach DOM 'format=raw, vdev=xvdb, access=rw, target=FILE'
+ *
+ * The spec may also say backendtype=phy|qdisk, and vdev-node=
+ * virtual-device-ext to write the disk's number only under that key, as
+ * old xend did for some disks, instead of libxl's virtual-device.
+ *
  *   xensim-ctl block-detach DOM VDEV
  *   xensim-ctl mem-set DOM SIZE
  *   xensim-ctl list
@@ -171,6 +176,8 @@ struct disk {
 	const char	*access;
 	const char	*target;
 	const char	*backendtype;
+	/* Where the disk's number goes: libxl's key, or old xend's. */
+	const char	*vdev_node;
 };
 
 /* Parse "k=v, k=v"; unknown keys and bad values name themselves. */
@@ -183,6 +190,7 @@ parse_disk(char *spec, struct disk *d)
 	d->format = "raw";
 	d->access = "rw";
 	d->backendtype = "phy";
+	d->vdev_node = "virtual-device";
 	for (item = strtok_r(spec, ",", &save); item != NULL;
 	    item = strtok_r(NULL, ",", &save)) {
 		while (*item == ' ')
@@ -208,6 +216,8 @@ parse_disk(char *spec, struct disk *d)
 			d->target = v;
 		else if (strcmp(k, "backendtype") == 0)
 			d->backendtype = v;
+		else if (strcmp(k, "vdev-node") == 0)
+			d->vdev_node = v;
 		else
 			die("disk spec: unknown key \"%s\"", k);
 	}
@@ -225,6 +235,10 @@ parse_disk(char *spec, struct disk *d)
 	    strcmp(d->backendtype, "qdisk") != 0)
 		die("disk spec: backendtype=%s: expected phy or qdisk",
 		    d->backendtype);
+	if (strcmp(d->vdev_node, "virtual-device") != 0 &&
+	    strcmp(d->vdev_node, "virtual-device-ext") != 0)
+		die("disk spec: vdev-node=%s: expected virtual-device or "
+		    "virtual-device-ext", d->vdev_node);
 }
 
 static int
@@ -306,7 +320,7 @@ block_attach(unsigned domid, char *spec)
 			const char *fents[][2] = {
 				{ "backend-id", "0" },
 				{ "state", "1" },
-				{ "virtual-device", devids },
+				{ d.vdev_node, devids },
 				{ "device-type", "disk" },
 				{ "trusted", trusted },
 			};
@@ -551,6 +565,8 @@ usage(FILE *f, int status)
 	fprintf(f,
 	    "usage: xensim-ctl block-attach DOM 'format=raw, vdev=xvdb, "
 	    "access=rw, target=FILE'\n"
+	    "         spec keys also: backendtype=phy|qdisk,\n"
+	    "         vdev-node=virtual-device|virtual-device-ext\n"
 	    "       xensim-ctl block-detach DOM VDEV\n"
 	    "       xensim-ctl mem-set DOM SIZE\n"
 	    "       xensim-ctl list\n"

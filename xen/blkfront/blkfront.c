@@ -611,6 +611,7 @@ xbd_attach(const char *node, struct xbd_softc **scp)
 {
 	struct xbd_keys k = { .k_side = "frontend" };
 	uint64_t beid = 0, devid = 0, trusted = 0;
+	const char *vdkey = "virtual-device";
 	struct xbd_softc *sc;
 	char why[96];
 	char *be = NULL;
@@ -627,7 +628,14 @@ xbd_attach(const char *node, struct xbd_softc **scp)
 		    xenbus_domid(), node);
 	snprintf(sc->sc_name, sizeof(sc->sc_name), "xbd");
 	k.k_dir = sc->sc_node;
-	xbd_key(&k, "virtual-device", UINT32_MAX, &devid);
+	/*
+	 * Some toolstacks (xend) wrote only virtual-device-ext for a disk:
+	 * Linux and FreeBSD fall back to it.  With neither, name the first.
+	 */
+	if (!xenbus_exists(XENBUS_TXN_NONE, sc->sc_node, "virtual-device") &&
+	    xenbus_exists(XENBUS_TXN_NONE, sc->sc_node, "virtual-device-ext"))
+		vdkey = "virtual-device-ext";
+	xbd_key(&k, vdkey, UINT32_MAX, &devid);
 	xbd_key(&k, "backend-id", DOMID_FIRST_RESERVED - 1, &beid);
 	xbd_key_default(&k, "trusted", 1, 1, &trusted);
 	if (k.k_error == 0 && (error = xenbus_read(XENBUS_TXN_NONE,
@@ -648,8 +656,8 @@ xbd_attach(const char *node, struct xbd_softc **scp)
 	}
 	if (xen_devid_to_vdev((uint32_t)devid, sc->sc_name,
 	    sizeof(sc->sc_name), NULL, NULL) != 0) {
-		pv_log(PV_LOG_ERR, "xbd", "%s/virtual-device: %ju is not a "
-		    "disk number", sc->sc_node, (uintmax_t)devid);
+		pv_log(PV_LOG_ERR, "xbd", "%s/%s: %ju is not a disk number",
+		    sc->sc_node, vdkey, (uintmax_t)devid);
 		error = EINVAL;
 		goto fail;
 	}
@@ -657,6 +665,9 @@ xbd_attach(const char *node, struct xbd_softc **scp)
 	sc->sc_backend_id = (domid_t)beid;
 	sc->sc_devid = (uint32_t)devid;
 	sc->sc_trusted = trusted != 0;
+	if (strcmp(vdkey, "virtual-device") != 0)
+		pv_log(PV_LOG_INFO, sc->sc_name, "numbered %u by %s",
+		    sc->sc_devid, vdkey);
 	pv_free(be);
 	be = NULL;
 	snprintf(sc->sc_watch_path, sizeof(sc->sc_watch_path), "%s/state",

@@ -254,6 +254,30 @@ secure_discard_not_offered_cleanup()
 	xensim_stop
 }
 
+atf_test_case virtual_device_ext_only cleanup
+virtual_device_ext_only_head()
+{
+	atf_set descr "a toolstack that writes only virtual-device-ext:" \
+	    "blkfront takes the disk's number from it, and verify passes"
+}
+virtual_device_ext_only_body()
+{
+	pvtest_require_peer xenstore-utils xenstore-read xenstore-exists
+	xensim_start
+	XBD_SPEC=vdev-node=virtual-device-ext idle_connected
+	fe_key virtual-device -
+	fe_key virtual-device-ext 51728
+	atf_check -o match:'xvdb: numbered 51728 by virtual-device-ext' \
+	    cat xbd.err
+	idle_detach
+	XBD_SPEC=vdev-node=virtual-device-ext xbd_run verify
+	xbd_check_verify
+}
+virtual_device_ext_only_cleanup()
+{
+	xensim_stop
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case sector_size_4096
@@ -264,4 +288,5 @@ atf_init_test_cases()
 	atf_add_test_case ring_keys_one_page
 	atf_add_test_case secure_discard
 	atf_add_test_case secure_discard_not_offered
+	atf_add_test_case virtual_device_ext_only
 }
