@@ -116,10 +116,13 @@ now_ms(void)
 	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }
 
-/* Wait for path to read want; false after timeout_ms. */
+/*
+ * Wait for path to read want, or also when that is not NULL, or to be
+ * gone when gone_ok; false after timeout_ms.
+ */
 static bool
 wait_value(const char *path, const char *want, const char *also,
-    int timeout_ms)
+    bool gone_ok, int timeout_ms)
 {
 	uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
 	struct pollfd pfd;
@@ -133,8 +136,9 @@ wait_value(const char *path, const char *want, const char *also,
 	pfd.events = POLLIN;
 	while (!ok && now_ms() < deadline) {
 		v = xread(XBT_NULL, path);
-		ok = v != NULL && (strcmp(v, want) == 0 ||
-		    (also != NULL && strcmp(v, also) == 0));
+		ok = v == NULL ? gone_ok && errno == ENOENT :
+		    strcmp(v, want) == 0 || (also != NULL &&
+		    strcmp(v, also) == 0);
 		free(v);
 		if (ok)
 			break;
@@ -359,7 +363,7 @@ block_attach(unsigned domid, char *spec)
 	snprintf(v, sizeof(v), "%d", XenbusStateInitWait);
 	/* A backend may skip InitWait (blkif.h); then it is Connected. */
 	snprintf(c, sizeof(c), "%d", XenbusStateConnected);
-	if (!wait_value(p, v, c, INIT_TIMEOUT_MS)) {
+	if (!wait_value(p, v, c, false, INIT_TIMEOUT_MS)) {
 		fprintf(stderr, "xensim-ctl: backend %s did not reach "
 		    "InitWait within %d s; removing the device\n", be,
 		    INIT_TIMEOUT_MS / 1000);
@@ -413,7 +417,11 @@ block_detach(unsigned domid, const char *vdev)
 			die("commit: %s", strerror(errno));
 	}
 	snprintf(p, sizeof(p), "%s/state", be);
-	if (!wait_value(p, "6", NULL, DESTROY_TIMEOUT_MS))
+	/*
+	 * A frontend that closes and exits at once takes its domain, and
+	 * with it the backend's directory, away: the device is gone too.
+	 */
+	if (!wait_value(p, "6", NULL, true, DESTROY_TIMEOUT_MS))
 		die("unable to remove device with path %s: the backend did "
 		    "not close within %d s", be, DESTROY_TIMEOUT_MS / 1000);
 cleanup:
