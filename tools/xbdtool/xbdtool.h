@@ -20,7 +20,7 @@ struct xbdtool_args {
 	unsigned	 depth;		/* bios in flight */
 	unsigned	 threads;	/* submitters; 0: one per queue */
 	bool		 stats;		/* print the counters after */
-	uint64_t	 ops;		/* XBDTOOL_OPS_DEFAULT: the workload's */
+	uint64_t	 ops;		/* XBDTOOL_OPS_DEFAULT: its own */
 	uint64_t	 bs;		/* bytes per bio, for rand and seq */
 	uint64_t	 seed;
 	bool		 polled;	/* read/write without interrupts */
