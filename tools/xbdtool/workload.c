@@ -56,8 +56,9 @@ w_verify(struct xbdtool_args *a, const struct pv_disk_info *di)
 	};
 	struct wl_verify_result vr;
 
-	va.va_ops = a->ops != 0 ? a->ops : pv_min(4096, di->di_sectors / 8 +
-	    64);
+	/* --ops 0: fill and check only, so every stamp is generation 1. */
+	va.va_ops = a->ops != XBDTOOL_OPS_DEFAULT ? a->ops :
+	    pv_min(4096, di->di_sectors / 8 + 64);
 	if (wl_verify(a->blk, &va, &vr) != 0) {
 		fprintf(stderr, "xbdtool: verify: no memory for depth %u; "
 		    "raise --mem\n", a->depth);
@@ -102,7 +103,7 @@ w_rand(struct xbdtool_args *a, const struct pv_disk_info *di)
 	struct wl_rand_args ra = {
 		.ra_depth = a->depth,
 		.ra_threads = a->threads,
-		.ra_ops = a->ops != 0 ? a->ops : 20000,
+		.ra_ops = a->ops != XBDTOOL_OPS_DEFAULT ? a->ops : 20000,
 		.ra_bs = a->bs,
 		.ra_seed = a->seed,
 	};
@@ -269,8 +270,8 @@ w_write(struct xbdtool_args *a, const struct pv_disk_info *di)
 
 /* discard and zeroes: OFFSET LENGTH, one bio without data. */
 static int
-range_io(struct xbdtool_args *a, enum pv_bio_op op, const char *name,
-    struct pv_bio *bio)
+range_io(struct xbdtool_args *a, enum pv_bio_op op, int flags,
+    const char *name, struct pv_bio *bio)
 {
 	uint64_t off, len;
 	int error;
@@ -284,6 +285,7 @@ range_io(struct xbdtool_args *a, enum pv_bio_op op, const char *name,
 	}
 	memset(bio, 0, sizeof(*bio));
 	bio->b_op = op;
+	bio->b_flags = flags;
 	bio->b_sector = off / PV_SECTOR_SIZE;
 	bio->b_bytes = len;
 	if ((error = pv_blk_io(a->blk, bio)) != 0) {
@@ -300,7 +302,7 @@ w_zeroes(struct xbdtool_args *a, const struct pv_disk_info *di)
 	int rc;
 
 	(void)di;
-	if ((rc = range_io(a, PV_BIO_WRITE_ZEROES, "zeroes", &bio)) != 0)
+	if ((rc = range_io(a, PV_BIO_WRITE_ZEROES, 0, "zeroes", &bio)) != 0)
 		return (rc);
 	fprintf(stderr, "xbdtool: zeroed %ju bytes at %ju\n",
 	    (uintmax_t)bio.b_bytes, (uintmax_t)(bio.b_sector * PV_SECTOR_SIZE));
@@ -330,11 +332,13 @@ w_discard(struct xbdtool_args *a, const struct pv_disk_info *di)
 	struct pv_bio bio;
 	int rc;
 
-	if ((rc = range_io(a, PV_BIO_DISCARD, "discard", &bio)) != 0)
+	if ((rc = range_io(a, PV_BIO_DISCARD, a->secure ? PV_BIO_SECURE : 0,
+	    "discard", &bio)) != 0)
 		return (rc);
 	/* The layer trims to whole granules; say what that leaves. */
-	fprintf(stderr, "xbdtool: discarded %ju bytes at %ju (granularity "
-	    "%u)\n", (uintmax_t)bio.b_bytes, (uintmax_t)(bio.b_sector * PV_SECTOR_SIZE),
+	fprintf(stderr, "xbdtool: %sdiscarded %ju bytes at %ju (granularity "
+	    "%u)\n", a->secure ? "securely " : "", (uintmax_t)bio.b_bytes,
+	    (uintmax_t)(bio.b_sector * PV_SECTOR_SIZE),
 	    di->di_discard_granularity);
 	return (0);
 }

@@ -13,7 +13,8 @@
  * --vhost-user it connects to a vhost-user-blk back-end such as
  * qemu-storage-daemon's export.  Then it runs:
  *
- *   verify            stamped writes over the whole disk, random rewrites,
+ *   verify            stamped writes over the whole disk, random rewrites
+ *                     (--ops N of them; --ops 0: none, every stamp gen 1),
  *                     then every sector read back and checked
  *   seq               sequential writes then reads, MB/s
  *   rand              random 4 KiB reads at a queue depth, IOPS
@@ -21,7 +22,7 @@
  *   flush             a cache flush
  *   read OFF LEN      raw bytes to standard output
  *   write OFF         standard input to the disk
- *   discard OFF LEN   discard a range
+ *   discard OFF LEN   discard a range (--secure: erased for good)
  *   zeroes OFF LEN    write zeroes over a range (virtio-blk)
  *
  * balloon needs no disk: the domain's Xen balloon follows memory/target
@@ -99,14 +100,15 @@ usage(FILE *f, int status)
 	    "[--seed N]\n"
 	    "         [--threads N] [--stats] [--hold MS] "
 	    "[--tunable NAME=VALUE]...\n"
-	    "         [--suspend-every MS [--suspend-drain MS]]\n"
+	    "         [--suspend-every MS [--suspend-drain MS]] [--secure]\n"
 	    "--threads: submitting threads (default: one per queue); "
 	    "--stats: every\n"
 	    "counter of the disk as name=value after the workload (and --hold "
 	    "MS\nattached and idle); "
 	    "--suspend-drain:\n"
 	    "how long a suspend lets requests finish (default 5000; 0: "
-	    "requeue all).\n"
+	    "requeue all);\n"
+	    "--secure: discard as a secure erase.\n"
 	    "workloads: verify, seq, rand, info, flush, read OFFSET LENGTH,\n"
 	    "           write OFFSET, discard OFFSET LENGTH, "
 	    "zeroes OFFSET LENGTH,\n"
@@ -173,6 +175,7 @@ main(int argc, char **argv)
 		{ "suspend-every", required_argument, NULL, 'S' },
 		{ "suspend-drain", required_argument, NULL, 'D' },
 		{ "polled",	no_argument,	   NULL, 'P' },
+		{ "secure",	no_argument,	   NULL, 'E' },
 		{ "vhost-user",	required_argument, NULL, 'V' },
 		{ "threads",	required_argument, NULL, 'T' },
 		{ "stats",	no_argument,	   NULL, 'C' },
@@ -182,6 +185,7 @@ main(int argc, char **argv)
 	};
 	struct xbdtool_args a = {
 		.depth = 32,
+		.ops = XBDTOOL_OPS_DEFAULT,
 		.bs = 4096,
 		.seed = 1,
 		.drain_ms = 5000,
@@ -231,6 +235,9 @@ main(int argc, char **argv)
 			break;
 		case 'D':
 			a.drain_ms = arg_u64("--suspend-drain", optarg, 60000);
+			break;
+		case 'E':
+			a.secure = true;
 			break;
 		case 'T':
 			a.threads = (unsigned)arg_u64("--threads", optarg, 64);

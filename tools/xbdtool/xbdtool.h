@@ -10,6 +10,9 @@
 
 struct pv_blk;
 
+/* --ops not given; any given count, 0 too, is taken as it is. */
+#define	XBDTOOL_OPS_DEFAULT	UINT64_MAX
+
 struct xbdtool_args {
 	const char	*workload;
 	int		 argc;
@@ -18,10 +21,11 @@ struct xbdtool_args {
 	unsigned	 threads;	/* submitters; 0: one per queue */
 	bool		 stats;		/* print the counters after */
 	uint64_t	 hold_ms;	/* stay attached this long after */
-	uint64_t	 ops;		/* 0: the workload's default */
+	uint64_t	 ops;		/* XBDTOOL_OPS_DEFAULT: its own */
 	uint64_t	 bs;		/* bytes per bio, for rand and seq */
 	uint64_t	 seed;
 	bool		 polled;	/* read/write without interrupts */
+	bool		 secure;	/* discard: PV_BIO_SECURE */
 	uint64_t	 suspend_ms;	/* 0: no suspend/resume cycles */
 	uint64_t	 drain_ms;	/* a suspend waits this long */
 	struct pv_blk	*blk;

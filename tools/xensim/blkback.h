@@ -34,6 +34,13 @@ enum bb_fault {
 /* Which requests faults are drawn from (blkback.fault-op). */
 enum bb_fault_op { BFO_ANY, BFO_READ, BFO_WRITE };
 
+/*
+ * Which ring-size scheme the backend speaks (blkback.ring-keys): Citrix's
+ * max-ring-page-order/ring-page-order, as Linux blkback, RedHat/Amazon's
+ * older max-ring-pages/num-ring-pages, or both (blkif.h note 3).
+ */
+enum bb_ring_keys { BRK_ORDER, BRK_PAGES, BRK_BOTH };
+
 #define	BB_MAX_FAULTS	16	/* kinds in one list, repeats included */
 
 /*
@@ -52,6 +59,8 @@ struct blkback_conf {
 	bool		bc_barrier;		/* feature-barrier */
 	bool		bc_discard;		/* feature-discard */
 	bool		bc_discard_secure;	/* discard-secure */
+	bool		bc_skip_initwait;	/* Initialising to Connected */
+	uint8_t		bc_ring_keys;		/* enum bb_ring_keys */
 	/* Faults: taken in turn from the list, on every Nth response. */
 	uint8_t		bc_faults[BB_MAX_FAULTS];
 	unsigned	bc_nfaults;

@@ -79,21 +79,29 @@ fe_protocol(struct vbd *v)
 	return (0);
 }
 
-/* The ring size, from either scheme; they must agree when both are set. */
+/*
+ * The ring size, from the scheme we published (blkback.ring-keys): a
+ * backend of one scheme never looks at the other's key.  With both, they
+ * must agree when both are set.
+ */
 static int
 fe_ring_pages(struct vbd *v, unsigned *npagesp, bool *multip)
 {
 	uint32_t maxorder = blkback_conf.bc_max_ring_order;
+	uint8_t keys = blkback_conf.bc_ring_keys;
 	uint64_t order, pages;
 	char limit[40];
-	int e1, e2;
+	int e1 = ENOENT, e2 = ENOENT;
 
 	snprintf(limit, sizeof(limit), "max-ring-page-order %u", maxorder);
-	e1 = fe_number(v, "ring-page-order", maxorder, limit, &order);
+	if (keys != BRK_PAGES)
+		e1 = fe_number(v, "ring-page-order", maxorder, limit, &order);
 	if (e1 != 0 && e1 != ENOENT)
 		return (e1);
 	snprintf(limit, sizeof(limit), "%u pages", 1u << maxorder);
-	e2 = fe_number(v, "num-ring-pages", 1u << maxorder, limit, &pages);
+	if (keys != BRK_ORDER)
+		e2 = fe_number(v, "num-ring-pages", 1u << maxorder, limit,
+		    &pages);
 	if (e2 != 0 && e2 != ENOENT)
 		return (e2);
 	if (e2 == 0 && !pv_powerof2(pages)) {
@@ -189,8 +197,8 @@ publish(struct vbd *v)
 		vbd_be_write(v, "feature-flush-cache", "1");
 	if (v->v_discard) {
 		vbd_be_write(v, "discard-granularity", "%u",
-		    pv_max(4096u, v->v_ssize));
-		vbd_be_write(v, "discard-alignment", "0");
+		    v->v_discard_gran);
+		vbd_be_write(v, "discard-alignment", "%u", v->v_discard_align);
 		vbd_be_write(v, "discard-secure", "%d",
 		    c->bc_discard_secure ? 1 : 0);
 		vbd_be_write(v, "feature-discard", "1");
@@ -212,22 +220,15 @@ publish(struct vbd *v)
 	    pv_max(c->bc_phys_sector_size, v->v_ssize));
 }
 
-int
-vbd_connect(struct vbd *v)
+/* The image's size and what we offer for it, fixed until disconnect. */
+static int
+describe(struct vbd *v)
 {
 	const struct blkback_conf *c = &blkback_conf;
-	char dir[24], limit[40], val[8];
-	uint64_t nq;
-	unsigned i, npages;
-	bool multi, fe_persistent;
+	char val[8];
 	off_t size;
 	int error;
 
-	vbd_disconnect(v);
-	if ((v->v_dom = domain_get(v->v_domid)) == NULL) {
-		vbd_fatal(v, ESRCH, "domain %u is gone", v->v_domid);
-		return (ESRCH);
-	}
 	if ((size = lseek(v->v_fd, 0, SEEK_END)) < 0) {
 		error = errno;
 		vbd_fatal(v, error, "sizing the image: %s", strerror(error));
@@ -241,6 +242,43 @@ vbd_connect(struct vbd *v)
 	v->v_discard = c->bc_discard &&
 	    !(vbd_be_read(v, "discard-enable", val, sizeof(val)) == 0 &&
 	    strcmp(val, "0") == 0);
+	/* A page, as a host file system punches holes. */
+	v->v_discard_gran = pv_max(4096u, v->v_ssize);
+	v->v_discard_align = 0;
+	return (0);
+}
+
+int
+vbd_connect_early(struct vbd *v)
+{
+	int error;
+
+	if ((error = describe(v)) != 0)
+		return (error);
+	publish(v);
+	vbd_state(v, XenbusStateConnected);
+	xensim_log("blkback %u/%u: skipped InitWait: Connected before the "
+	    "frontend's rings", v->v_domid, v->v_devid);
+	return (0);
+}
+
+int
+vbd_connect(struct vbd *v)
+{
+	const struct blkback_conf *c = &blkback_conf;
+	char dir[24], limit[40];
+	uint64_t nq;
+	unsigned i, npages;
+	bool multi, fe_persistent;
+	int error;
+
+	vbd_disconnect(v);
+	if ((v->v_dom = domain_get(v->v_domid)) == NULL) {
+		vbd_fatal(v, ESRCH, "domain %u is gone", v->v_domid);
+		return (ESRCH);
+	}
+	if ((error = describe(v)) != 0)
+		return (error);
 	if ((error = fe_protocol(v)) != 0 ||
 	    (error = fe_bool(v, "feature-persistent", &fe_persistent)) != 0)
 		return (error);
@@ -337,13 +375,15 @@ vbd_disconnect(struct vbd *v)
 		snprintf(faults, sizeof(faults), "; faults injected %ju",
 		    (uintmax_t)st.st_faults);
 	xensim_log("blkback %u/%u: disconnected: requests rd %ju wr %ju "
-	    "barrier %ju flush %ju discard %ju indirect %ju unknown %ju; "
+	    "barrier %ju flush %ju discard %ju (secure %ju) indirect %ju "
+	    "unknown %ju; "
 	    "segments %ju; sectors rd %ju wr %ju; errors %ju; "
 	    "notifications rx %ju tx %ju; persistent grants mapped %ju "
 	    "reused %ju overflow %ju; transient maps %ju%s",
 	    v->v_domid, v->v_devid, (uintmax_t)st.st_rd, (uintmax_t)st.st_wr,
 	    (uintmax_t)st.st_barrier, (uintmax_t)st.st_flush,
-	    (uintmax_t)st.st_discard, (uintmax_t)st.st_indirect,
+	    (uintmax_t)st.st_discard, (uintmax_t)st.st_discard_secure,
+	    (uintmax_t)st.st_indirect,
 	    (uintmax_t)st.st_unknown, (uintmax_t)st.st_segs,
 	    (uintmax_t)st.st_rd_sect, (uintmax_t)st.st_wr_sect,
 	    (uintmax_t)st.st_errors, (uintmax_t)st.st_notify_rx,

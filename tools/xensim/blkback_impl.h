@@ -62,6 +62,7 @@ struct bb_stats {
 	uint64_t	st_barrier;
 	uint64_t	st_flush;
 	uint64_t	st_discard;
+	uint64_t	st_discard_secure;	/* done, of st_discard */
 	uint64_t	st_indirect;
 	uint64_t	st_unknown;
 	uint64_t	st_segs;
@@ -155,6 +156,8 @@ struct vbd {
 	bool			 v_flush;	/* what we published */
 	bool			 v_barrier;
 	bool			 v_discard;
+	uint32_t		 v_discard_gran;	/* bytes, published */
+	uint32_t		 v_discard_align;
 	bool			 v_persistent;	/* both ends offered it */
 	unsigned		 v_nrings;
 	struct bb_ring		*v_rings;
@@ -185,6 +188,11 @@ bool	vbd_fault_resume(struct vbd *v);
 
 /* blkback_connect.c */
 int	vbd_connect(struct vbd *v);
+/*
+ * blkback.skip-initwait: the device's properties and Connected before
+ * the frontend has rings; vbd_connect maps them when they come.
+ */
+int	vbd_connect_early(struct vbd *v);
 void	vbd_disconnect(struct vbd *v);
 
 /* blkback_ring.c */

@@ -279,10 +279,16 @@ vbd_probe(uint32_t domid, uint32_t devid, const char *path)
 	if (c->bc_max_queues > 1)
 		vbd_be_write(v, "multi-queue-max-queues", "%u",
 		    c->bc_max_queues);
-	if (c->bc_max_ring_order != 0)
+	if (c->bc_max_ring_order != 0 && c->bc_ring_keys != BRK_PAGES)
 		vbd_be_write(v, "max-ring-page-order", "%u",
 		    c->bc_max_ring_order);
-	vbd_state(v, XenbusStateInitWait);
+	if (c->bc_max_ring_order != 0 && c->bc_ring_keys != BRK_ORDER)
+		vbd_be_write(v, "max-ring-pages", "%u",
+		    1u << c->bc_max_ring_order);
+	if (c->bc_skip_initwait)
+		(void)vbd_connect_early(v);
+	else
+		vbd_state(v, XenbusStateInitWait);
 	/* Its first event reads the frontend's state as it stands. */
 	if (vbd_watch_frontend(v) != 0) {
 		close(v->v_fd);
@@ -405,15 +411,21 @@ fe_changed(struct vbd *v)
 		if (v->v_state == XenbusStateClosed) {
 			xensim_log("blkback %u/%u: frontend reconnects",
 			    v->v_domid, v->v_devid);
-			vbd_state(v, XenbusStateInitWait);
+			if (blkback_conf.bc_skip_initwait)
+				(void)vbd_connect_early(v);
+			else
+				vbd_state(v, XenbusStateInitWait);
 		}
 		break;
 	case XenbusStateInitWait:
 		break;
 	case XenbusStateInitialised:
 	case XenbusStateConnected:
-		/* Two quick changes may show us only the second. */
-		if (v->v_state == XenbusStateConnected)
+		/*
+		 * Two quick changes may show us only the second.  Connected
+		 * without rings is skip-initwait's: the rings are due now.
+		 */
+		if (v->v_state == XenbusStateConnected && v->v_rings != NULL)
 			break;
 		if (v->v_state == XenbusStateClosed)
 			vbd_state(v, XenbusStateInitWait);

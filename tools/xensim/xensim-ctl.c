@@ -8,6 +8,11 @@
  * what it meets on a Xen host.
  *
  *   xensim-ctl block-attach DOM 'format=raw, vdev=xvdb, access=rw, target=FILE'
+ *
+ * The spec may also say backendtype=phy|qdisk, and vdev-node=
+ * virtual-device-ext to write the disk's number only under that key, as
+ * old xend did for some disks, instead of libxl's virtual-device.
+ *
  *   xensim-ctl block-detach DOM VDEV
  *   xensim-ctl mem-set DOM SIZE
  *   xensim-ctl list
@@ -111,9 +116,13 @@ now_ms(void)
 	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }
 
-/* Wait for path to read want; false after timeout_ms. */
+/*
+ * Wait for path to read want, or also when that is not NULL, or to be
+ * gone when gone_ok; false after timeout_ms.
+ */
 static bool
-wait_value(const char *path, const char *want, int timeout_ms)
+wait_value(const char *path, const char *want, const char *also,
+    bool gone_ok, int timeout_ms)
 {
 	uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
 	struct pollfd pfd;
@@ -127,7 +136,9 @@ wait_value(const char *path, const char *want, int timeout_ms)
 	pfd.events = POLLIN;
 	while (!ok && now_ms() < deadline) {
 		v = xread(XBT_NULL, path);
-		ok = v != NULL && strcmp(v, want) == 0;
+		ok = v == NULL ? gone_ok && errno == ENOENT :
+		    strcmp(v, want) == 0 || (also != NULL &&
+		    strcmp(v, also) == 0);
 		free(v);
 		if (ok)
 			break;
@@ -169,6 +180,8 @@ struct disk {
 	const char	*access;
 	const char	*target;
 	const char	*backendtype;
+	/* Where the disk's number goes: libxl's key, or old xend's. */
+	const char	*vdev_node;
 };
 
 /* Parse "k=v, k=v"; unknown keys and bad values name themselves. */
@@ -181,6 +194,7 @@ parse_disk(char *spec, struct disk *d)
 	d->format = "raw";
 	d->access = "rw";
 	d->backendtype = "phy";
+	d->vdev_node = "virtual-device";
 	for (item = strtok_r(spec, ",", &save); item != NULL;
 	    item = strtok_r(NULL, ",", &save)) {
 		while (*item == ' ')
@@ -206,6 +220,8 @@ parse_disk(char *spec, struct disk *d)
 			d->target = v;
 		else if (strcmp(k, "backendtype") == 0)
 			d->backendtype = v;
+		else if (strcmp(k, "vdev-node") == 0)
+			d->vdev_node = v;
 		else
 			die("disk spec: unknown key \"%s\"", k);
 	}
@@ -223,12 +239,16 @@ parse_disk(char *spec, struct disk *d)
 	    strcmp(d->backendtype, "qdisk") != 0)
 		die("disk spec: backendtype=%s: expected phy or qdisk",
 		    d->backendtype);
+	if (strcmp(d->vdev_node, "virtual-device") != 0 &&
+	    strcmp(d->vdev_node, "virtual-device-ext") != 0)
+		die("disk spec: vdev-node=%s: expected virtual-device or "
+		    "virtual-device-ext", d->vdev_node);
 }
 
 static int
 block_attach(unsigned domid, char *spec)
 {
-	char fe[128], be[128], lx[128], p[256], v[256];
+	char fe[128], be[128], lx[128], p[256], v[256], c[16];
 	const char *kind, *mode;
 	xs_transaction_t t;
 	struct disk d;
@@ -304,7 +324,7 @@ block_attach(unsigned domid, char *spec)
 			const char *fents[][2] = {
 				{ "backend-id", "0" },
 				{ "state", "1" },
-				{ "virtual-device", devids },
+				{ d.vdev_node, devids },
 				{ "device-type", "disk" },
 				{ "trusted", trusted },
 			};
@@ -341,7 +361,9 @@ block_attach(unsigned domid, char *spec)
 
 	snprintf(p, sizeof(p), "%s/state", be);
 	snprintf(v, sizeof(v), "%d", XenbusStateInitWait);
-	if (!wait_value(p, v, INIT_TIMEOUT_MS)) {
+	/* A backend may skip InitWait (blkif.h); then it is Connected. */
+	snprintf(c, sizeof(c), "%d", XenbusStateConnected);
+	if (!wait_value(p, v, c, false, INIT_TIMEOUT_MS)) {
 		fprintf(stderr, "xensim-ctl: backend %s did not reach "
 		    "InitWait within %d s; removing the device\n", be,
 		    INIT_TIMEOUT_MS / 1000);
@@ -395,7 +417,11 @@ block_detach(unsigned domid, const char *vdev)
 			die("commit: %s", strerror(errno));
 	}
 	snprintf(p, sizeof(p), "%s/state", be);
-	if (!wait_value(p, "6", DESTROY_TIMEOUT_MS))
+	/*
+	 * A frontend that closes and exits at once takes its domain, and
+	 * with it the backend's directory, away: the device is gone too.
+	 */
+	if (!wait_value(p, "6", NULL, true, DESTROY_TIMEOUT_MS))
 		die("unable to remove device with path %s: the backend did "
 		    "not close within %d s", be, DESTROY_TIMEOUT_MS / 1000);
 cleanup:
@@ -547,6 +573,8 @@ usage(FILE *f, int status)
 	fprintf(f,
 	    "usage: xensim-ctl block-attach DOM 'format=raw, vdev=xvdb, "
 	    "access=rw, target=FILE'\n"
+	    "         spec keys also: backendtype=phy|qdisk,\n"
+	    "         vdev-node=virtual-device|virtual-device-ext\n"
 	    "       xensim-ctl block-detach DOM VDEV\n"
 	    "       xensim-ctl mem-set DOM SIZE\n"
 	    "       xensim-ctl list\n"

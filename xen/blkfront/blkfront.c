@@ -174,12 +174,20 @@ xbd_talk(struct xbd_softc *sc)
 	xbd_key_default(&k, "max-ring-page-order", 31, 0, &order);
 	xbd_key_default(&k, "max-ring-pages", UINT32_MAX, 1, &pages);
 	xbd_key_default(&k, "multi-queue-max-queues", UINT32_MAX, 1, &queues);
+	if (k.k_error == 0 && pages == 0) {
+		k.k_error = ERANGE;
+		k.k_failed = "max-ring-pages";
+	}
 	if (k.k_error != 0) {
 		xbd_keys_why(&k, why, sizeof(why));
 		xbd_refuse(sc, EINVAL, why);
 		return;
 	}
-	/* The deprecated page count may be all an older backend gives. */
+	/*
+	 * The deprecated page count may be all an older backend gives
+	 * (RedHat/Amazon's scheme); a count that is not a power of two
+	 * gives the largest power of two under it.
+	 */
 	while (order < 31 && (2ull << order) <= pages)
 		order++;
 	sc->sc_ring_order = (unsigned)pv_min(order, xbd_max_ring_order);
@@ -608,6 +616,7 @@ xbd_attach(const char *node, struct xbd_softc **scp)
 {
 	struct xbd_keys k = { .k_side = "frontend" };
 	uint64_t beid = 0, devid = 0, trusted = 0;
+	const char *vdkey = "virtual-device";
 	struct xbd_softc *sc;
 	char why[96];
 	char *be = NULL;
@@ -624,7 +633,14 @@ xbd_attach(const char *node, struct xbd_softc **scp)
 		    xenbus_domid(), node);
 	snprintf(sc->sc_name, sizeof(sc->sc_name), "xbd");
 	k.k_dir = sc->sc_node;
-	xbd_key(&k, "virtual-device", UINT32_MAX, &devid);
+	/*
+	 * Some toolstacks (xend) wrote only virtual-device-ext for a disk:
+	 * Linux and FreeBSD fall back to it.  With neither, name the first.
+	 */
+	if (!xenbus_exists(XENBUS_TXN_NONE, sc->sc_node, "virtual-device") &&
+	    xenbus_exists(XENBUS_TXN_NONE, sc->sc_node, "virtual-device-ext"))
+		vdkey = "virtual-device-ext";
+	xbd_key(&k, vdkey, UINT32_MAX, &devid);
 	xbd_key(&k, "backend-id", DOMID_FIRST_RESERVED - 1, &beid);
 	xbd_key_default(&k, "trusted", 1, 1, &trusted);
 	if (k.k_error == 0 && (error = xenbus_read(XENBUS_TXN_NONE,
@@ -645,8 +661,8 @@ xbd_attach(const char *node, struct xbd_softc **scp)
 	}
 	if (xen_devid_to_vdev((uint32_t)devid, sc->sc_name,
 	    sizeof(sc->sc_name), NULL, NULL) != 0) {
-		pv_log(PV_LOG_ERR, "xbd", "%s/virtual-device: %ju is not a "
-		    "disk number", sc->sc_node, (uintmax_t)devid);
+		pv_log(PV_LOG_ERR, "xbd", "%s/%s: %ju is not a disk number",
+		    sc->sc_node, vdkey, (uintmax_t)devid);
 		error = EINVAL;
 		goto fail;
 	}
@@ -654,6 +670,9 @@ xbd_attach(const char *node, struct xbd_softc **scp)
 	sc->sc_backend_id = (domid_t)beid;
 	sc->sc_devid = (uint32_t)devid;
 	sc->sc_trusted = trusted != 0;
+	if (strcmp(vdkey, "virtual-device") != 0)
+		pv_log(PV_LOG_INFO, sc->sc_name, "numbered %u by %s",
+		    sc->sc_devid, vdkey);
 	pv_free(be);
 	be = NULL;
 	snprintf(sc->sc_watch_path, sizeof(sc->sc_watch_path), "%s/state",

@@ -44,9 +44,9 @@ ATF_TC_BODY(features_switched_off, tc)
 	};
 	static const char *const unpublished[] = {
 		"feature-max-indirect-segments", "max-ring-page-order",
-		"multi-queue-max-queues", "feature-flush-cache",
-		"feature-barrier", "feature-discard", "feature-persistent",
-		"discard-granularity",
+		"max-ring-pages", "multi-queue-max-queues",
+		"feature-flush-cache", "feature-barrier", "feature-discard",
+		"feature-persistent", "discard-granularity",
 	};
 	struct rawfront_opts multi = { .o_order = 1, .o_multi = true };
 	struct rawfront_opts o = { .o_persistent = true };

@@ -145,6 +145,8 @@ attach_refuses_bad_specs_body()
 	    "$CTL" block-attach 1 "format=qcow2, vdev=xvdb, target=$img"
 	atf_check -s exit:1 -e match:'access=rx' \
 	    "$CTL" block-attach 1 "access=rx, vdev=xvdb, target=$img"
+	atf_check -s exit:1 -e match:'vdev-node=devno: expected virtual-device or virtual-device-ext' \
+	    "$CTL" block-attach 1 "vdev-node=devno, vdev=xvdb, target=$img"
 	atf_check -s exit:1 -e match:'domain 7 does not exist' \
 	    "$CTL" block-attach 7 "vdev=xvdb, target=$img"
 	atf_check -s exit:1 -e match:'invalid domain' \

@@ -8,7 +8,7 @@
 
 . "$(atf_get_srcdir)/../../lib/pvtest.subr"
 . "$(atf_get_srcdir)/../../tools/xensim/xensim.subr"
-# xbd_start, xbd_run, xbd_check_verify
+# xbd_start, xbd_run, xbd_check_verify, xbd_discard_granules
 . "$(atf_get_srcdir)/xbd.subr"
 
 verify_case()
@@ -289,15 +289,7 @@ discard_punches_whole_granules_head()
 discard_punches_whole_granules_body()
 {
 	xensim_start
-	head -c 1048576 /dev/urandom >disk.img
-	cp disk.img before.img
-	# 512..20480 holds the whole 4 KiB granules 4096..20480 only.
-	DISK_MB=1 xbd_run discard 512 19968
-	atf_check -o inline:"0\n" cat xbd.rc
-	atf_check -o match:'discarded 16384 bytes at 4096' cat xbd.err
-	atf_check -s exit:0 cmp -n 16384 disk.img /dev/zero 4096 0
-	atf_check -s exit:0 cmp -n 4096 disk.img before.img
-	atf_check -s exit:0 cmp disk.img before.img 20480 20480
+	xbd_discard_granules
 }
 discard_punches_whole_granules_cleanup()
 {
