@@ -180,6 +180,11 @@ void	xbd_intr(void *arg);
 void	xbd_ring_reap(struct xbd_softc *sc, struct xbd_ring *r);
 extern const struct pv_blk_ops xbd_blk_ops;
 
+/* blkfront_ctl.c: the counters, once connected. */
+void	xbd_features_string(struct xbd_softc *sc);
+void	xbd_counters(struct xbd_softc *sc);
+void	xbd_queue_counters(struct xbd_softc *sc);
+
 /* blkfront_purge.c */
 void	xbd_purge_tunables(void);
 void	xbd_purge_start(struct xbd_softc *sc);
