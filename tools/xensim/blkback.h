@@ -60,6 +60,8 @@ struct blkback_conf {
 	bool		bc_discard;		/* feature-discard */
 	bool		bc_discard_secure;	/* discard-secure */
 	bool		bc_skip_initwait;	/* Initialising to Connected */
+	/* A reconnect finds no indirect segments, one queue, one page. */
+	bool		bc_shrink_reconnect;
 	uint8_t		bc_ring_keys;		/* enum bb_ring_keys */
 	/* Faults: taken in turn from the list, on every Nth response. */
 	uint8_t		bc_faults[BB_MAX_FAULTS];

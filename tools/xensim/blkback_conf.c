@@ -65,6 +65,7 @@ static const struct opt {
 	{ "discard",		OPT_BOOL, 0, 1, OFF(bc_discard) },
 	{ "discard-secure",	OPT_BOOL, 0, 1, OFF(bc_discard_secure) },
 	{ "skip-initwait",	OPT_BOOL, 0, 1, OFF(bc_skip_initwait) },
+	{ "shrink-on-reconnect", OPT_BOOL, 0, 1, OFF(bc_shrink_reconnect) },
 	{ "fault-every",	OPT_NUM,  1, 1000000, OFF(bc_fault_every) },
 	{ "fault-after",	OPT_NUM,  0, UINT32_MAX, OFF(bc_fault_after) },
 	{ "fault-limit",	OPT_NUM,  0, UINT32_MAX, OFF(bc_fault_limit) },

@@ -87,7 +87,7 @@ fe_protocol(struct vbd *v)
 static int
 fe_ring_pages(struct vbd *v, unsigned *npagesp, bool *multip)
 {
-	uint32_t maxorder = blkback_conf.bc_max_ring_order;
+	uint32_t maxorder = v->v_max_ring_order;
 	uint8_t keys = blkback_conf.bc_ring_keys;
 	uint64_t order, pages;
 	char limit[40];
@@ -284,8 +284,8 @@ vbd_connect(struct vbd *v)
 		return (error);
 	v->v_persistent = c->bc_persistent && fe_persistent;
 	snprintf(limit, sizeof(limit), "multi-queue-max-queues %u",
-	    c->bc_max_queues);
-	error = fe_number(v, "multi-queue-num-queues", c->bc_max_queues,
+	    v->v_max_queues);
+	error = fe_number(v, "multi-queue-num-queues", v->v_max_queues,
 	    limit, &nq);
 	if (error == ENOENT)
 		nq = 1;

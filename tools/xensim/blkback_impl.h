@@ -149,6 +149,10 @@ struct vbd {
 	bool			 v_detaching;	/* the toolstack said Closing */
 	bool			 v_readonly;
 	bool			 v_cdrom;
+	/* What this backend offers now: the options', until a shrink. */
+	uint32_t		 v_max_indirect;
+	uint32_t		 v_max_ring_order;
+	uint32_t		 v_max_queues;
 	/* Fixed at connect. */
 	struct domain		*v_dom;
 	uint64_t		 v_sectors;	/* 512-byte units */
@@ -211,7 +215,7 @@ void	ring_put(struct bb_ring *r, const blkif_response_t *rsp);
 bool	ring_push(struct bb_ring *r);
 void	ring_notify(struct bb_ring *r);
 /* Segments a request may carry on this device. */
-unsigned ring_max_segs(void);
+unsigned ring_max_segs(const struct vbd *v);
 
 /* blkback_io.c */
 void	bb_dispatch(struct bb_ring *r, const blkif_request_t *req);

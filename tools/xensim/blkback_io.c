@@ -176,7 +176,7 @@ static void
 do_indirect(struct bb_ring *r, const blkif_request_t *slot)
 {
 	blkif_request_indirect_t req;
-	unsigned i, npages, nseg, max = blkback_conf.bc_max_indirect;
+	unsigned i, npages, nseg, max = r->r_vbd->v_max_indirect;
 	uint8_t *page;
 	int16_t status;
 

@@ -36,10 +36,10 @@ static TAILQ_HEAD(, bb_ring)	 kickq = TAILQ_HEAD_INITIALIZER(kickq);
 static unsigned			 kickq_len;
 
 unsigned
-ring_max_segs(void)
+ring_max_segs(const struct vbd *v)
 {
 	return (pv_max((uint32_t)BLKIF_MAX_SEGMENTS_PER_REQUEST,
-	    blkback_conf.bc_max_indirect));
+	    v->v_max_indirect));
 }
 
 static void
@@ -77,7 +77,7 @@ ring_map(struct bb_ring *r, uint32_t evtchn)
 {
 	struct vbd *v = r->r_vbd;
 	struct domain *d = v->v_dom;
-	size_t len = (size_t)r->r_npages * BB_PAGE_SIZE, max = ring_max_segs();
+	size_t len = (size_t)r->r_npages * BB_PAGE_SIZE, max = ring_max_segs(r->r_vbd);
 	uint8_t *page;
 	void *va;
 	unsigned i;

@@ -256,6 +256,54 @@ vbd_watch_frontend(struct vbd *v)
 	return (0);
 }
 
+/* What Linux blkback publishes at probe (see xen-in-qemu.md). */
+static void
+vbd_publish_limits(const struct vbd *v)
+{
+	uint8_t keys = blkback_conf.bc_ring_keys;
+
+	if (v->v_max_indirect != 0)
+		vbd_be_write(v, "feature-max-indirect-segments", "%u",
+		    v->v_max_indirect);
+	if (v->v_max_queues > 1)
+		vbd_be_write(v, "multi-queue-max-queues", "%u",
+		    v->v_max_queues);
+	if (v->v_max_ring_order != 0 && keys != BRK_PAGES)
+		vbd_be_write(v, "max-ring-page-order", "%u",
+		    v->v_max_ring_order);
+	if (v->v_max_ring_order != 0 && keys != BRK_ORDER)
+		vbd_be_write(v, "max-ring-pages", "%u",
+		    1u << v->v_max_ring_order);
+}
+
+/*
+ * -o blkback.shrink-on-reconnect: the frontend comes back to a backend
+ * that takes less, as after a migration to an older host.
+ */
+static void
+vbd_shrink(struct vbd *v)
+{
+	static const char *const keys[] = {
+		"feature-max-indirect-segments", "multi-queue-max-queues",
+		"max-ring-page-order", "max-ring-pages",
+	};
+	char path[160];
+	size_t i;
+
+	if (v->v_max_indirect == 0 && v->v_max_queues == 1 &&
+	    v->v_max_ring_order == 0)
+		return;
+	for (i = 0; i < nitems(keys); i++) {
+		snprintf(path, sizeof(path), "%s/%s", v->v_path, keys[i]);
+		(void)xsd_rm(xensim.xsd, path);
+	}
+	v->v_max_indirect = 0;
+	v->v_max_queues = 1;
+	v->v_max_ring_order = 0;
+	xensim_log("blkback %u/%u: shrinks for the reconnect: no indirect "
+	    "segments, one queue, a one-page ring", v->v_domid, v->v_devid);
+}
+
 static void
 vbd_probe(uint32_t domid, uint32_t devid, const char *path)
 {
@@ -272,19 +320,10 @@ vbd_probe(uint32_t domid, uint32_t devid, const char *path)
 	TAILQ_INSERT_TAIL(&vbds, v, v_link);
 	if (vbd_open(v) != 0)
 		return;
-	/* What Linux blkback publishes at probe (see xen-in-qemu.md). */
-	if (c->bc_max_indirect != 0)
-		vbd_be_write(v, "feature-max-indirect-segments", "%u",
-		    c->bc_max_indirect);
-	if (c->bc_max_queues > 1)
-		vbd_be_write(v, "multi-queue-max-queues", "%u",
-		    c->bc_max_queues);
-	if (c->bc_max_ring_order != 0 && c->bc_ring_keys != BRK_PAGES)
-		vbd_be_write(v, "max-ring-page-order", "%u",
-		    c->bc_max_ring_order);
-	if (c->bc_max_ring_order != 0 && c->bc_ring_keys != BRK_ORDER)
-		vbd_be_write(v, "max-ring-pages", "%u",
-		    1u << c->bc_max_ring_order);
+	v->v_max_indirect = c->bc_max_indirect;
+	v->v_max_ring_order = c->bc_max_ring_order;
+	v->v_max_queues = c->bc_max_queues;
+	vbd_publish_limits(v);
 	if (c->bc_skip_initwait)
 		(void)vbd_connect_early(v);
 	else
@@ -411,6 +450,8 @@ fe_changed(struct vbd *v)
 		if (v->v_state == XenbusStateClosed) {
 			xensim_log("blkback %u/%u: frontend reconnects",
 			    v->v_domid, v->v_devid);
+			if (blkback_conf.bc_shrink_reconnect)
+				vbd_shrink(v);
 			if (blkback_conf.bc_skip_initwait)
 				(void)vbd_connect_early(v);
 			else

@@ -218,6 +218,8 @@ xbd_talk(struct xbd_softc *sc)
 		xbd_refuse(sc, error, "cannot publish the rings");
 		return;
 	}
+	sc->sc_pub_nrings = sc->sc_nrings;
+	sc->sc_pub_order = sc->sc_ring_order;
 	xbd_set_conn(sc, XBD_CONNECTING, 0);
 	(void)xenbus_switch_state(sc->sc_node, XenbusStateInitialised);
 }

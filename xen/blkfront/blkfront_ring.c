@@ -266,12 +266,58 @@ ring_publish(struct xbd_ring *r, xenbus_txn_t t, const char *dir)
 	return (error);
 }
 
+/*
+ * A reconnect to a backend that takes fewer rings or pages changes the
+ * shape of what we publish: take the last shape's keys away first, so
+ * that it cannot read the old multi-queue-num-queues, ring-page-order or
+ * ring-refN.  Nothing to do when the shape is the same.
+ */
+static int
+rings_unpublish(struct xbd_softc *sc, xenbus_txn_t t)
+{
+	char key[24];
+	unsigned i, old_pages = 1u << sc->sc_pub_order;
+	int error = 0;
+
+	if (sc->sc_pub_order > 0) {
+		if ((error = xenbus_rm(t, sc->sc_node, "ring-page-order")) ==
+		    0 || error == ENOENT)
+			error = xenbus_rm(t, sc->sc_node, "num-ring-pages");
+	}
+	if (sc->sc_pub_nrings > 1) {
+		if (error == 0 || error == ENOENT)
+			error = xenbus_rm(t, sc->sc_node,
+			    "multi-queue-num-queues");
+		for (i = 0; i < sc->sc_pub_nrings && (error == 0 ||
+		    error == ENOENT); i++) {
+			snprintf(key, sizeof(key), "queue-%u", i);
+			error = xenbus_rm(t, sc->sc_node, key);
+		}
+		return (error == ENOENT ? 0 : error);
+	}
+	if (error == 0 || error == ENOENT)
+		error = xenbus_rm(t, sc->sc_node, "event-channel");
+	for (i = 0; i < old_pages && (error == 0 || error == ENOENT); i++) {
+		if (old_pages == 1)
+			snprintf(key, sizeof(key), "ring-ref");
+		else
+			snprintf(key, sizeof(key), "ring-ref%u", i);
+		error = xenbus_rm(t, sc->sc_node, key);
+	}
+	return (error == ENOENT ? 0 : error);
+}
+
 int
 xbd_rings_publish(struct xbd_softc *sc, xenbus_txn_t t)
 {
 	char dir[160];
 	unsigned q;
 	int error;
+
+	if (sc->sc_pub_nrings != 0 && (sc->sc_pub_nrings != sc->sc_nrings ||
+	    sc->sc_pub_order != sc->sc_ring_order) &&
+	    (error = rings_unpublish(sc, t)) != 0)
+		return (error);
 
 	/*
 	 * Both ring-size schemes are published, but only for a multi-page

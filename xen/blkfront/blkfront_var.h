@@ -133,6 +133,8 @@ struct xbd_softc {
 	char			 sc_watch_path[160];
 	/* Negotiated. */
 	unsigned		 sc_ring_order;
+	unsigned		 sc_pub_nrings;	/* as last published; 0: never */
+	unsigned		 sc_pub_order;
 	unsigned		 sc_nrings;
 	struct xbd_ring		 sc_rings[XBD_MAX_QUEUES];
 	unsigned		 sc_max_segs;	/* per request */

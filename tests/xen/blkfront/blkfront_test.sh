@@ -257,6 +257,24 @@ persistent_grants_stay_without_purge_body()
 	    atf_fail "only $VAL pool pages: verify did not grow the pool"
 }
 
+verify_case verify_requeues_to_a_smaller_backend \
+    "requests held at a suspend go to a backend that takes less, cut to fit"
+verify_requeues_to_a_smaller_backend_body()
+{
+	# After the first suspend: no indirect segments, one queue, one page.
+	xensim_start -o blkback.fault=delay -o blkback.fault-delay-ms=30 \
+	    -o blkback.shrink-on-reconnect=1
+	DISK_MB=32 xbd_run --suspend-every 40 --suspend-drain 0 verify
+	xbd_check_verify
+	atf_check -o match:'xbdtool: [1-9][0-9]* suspend/resume cycles, [1-9][0-9]* requests requeued' \
+	    cat xbd.err
+	atf_check -o match:'shrinks for the reconnect' cat xensim.log
+	atf_check -o match:'4 queue\(s\) of 16 page\(s\), 256 segments' \
+	    cat xbd.err
+	atf_check -o match:'1 queue\(s\) of 1 page\(s\), 11 segments' \
+	    cat xbd.err
+}
+
 atf_test_case polled_io_without_interrupts cleanup
 polled_io_without_interrupts_head()
 {
@@ -407,6 +425,7 @@ atf_init_test_cases()
 	atf_add_test_case verify_backend_minimal
 	atf_add_test_case verify_across_suspend_resume
 	atf_add_test_case verify_requeues_in_flight
+	atf_add_test_case verify_requeues_to_a_smaller_backend
 	atf_add_test_case idle_persistent_grants_are_purged
 	atf_add_test_case persistent_grants_stay_without_purge
 	atf_add_test_case untrusted_backend_never_maps_caller_data
