@@ -474,6 +474,60 @@ ATF_TC_BODY(requeue_to_smaller_limits_splits_again, tc)
 	pv_blk_destroy(f.blk);
 }
 
+/*
+ * A flush and an ordered write keep their guarantee across a reconnect:
+ * what was before them finishes first, again, and what was after them
+ * waits for them, again.
+ */
+ATF_TC_WITHOUT_HEAD(requeue_keeps_flushes_and_ordered_writes_in_order);
+ATF_TC_BODY(requeue_keeps_flushes_and_ordered_writes_in_order, tc)
+{
+	struct pv_bio b[5];
+	struct fake f;
+	uint8_t *buf;
+	int i;
+
+	fake_up(&f, PV_DISK_FLUSH, 8, 8, 65536);
+	buf = pv_pages_alloc(1, PV_M_ZERO, NULL);
+	f.hold = true;
+	bio_init(&b[0], PV_BIO_WRITE, 0, 4096, buf, 0);
+	bio_init(&b[1], PV_BIO_FLUSH, 0, 0, NULL, 0);
+	bio_init(&b[2], PV_BIO_WRITE, 8, 4096, buf, 0);
+	bio_init(&b[3], PV_BIO_WRITE, 16, 4096, buf, PV_BIO_ORDERED);
+	bio_init(&b[4], PV_BIO_WRITE, 24, 4096, buf, 0);
+	for (i = 0; i < 5; i++)
+		pv_blk_submit(f.blk, &b[i]);
+	/* Only the first write is out; the flush waits for it. */
+	ATF_REQUIRE_EQ(f.nlog, 1);
+	pv_blk_lock(f.blk);
+	pv_blk_freeze(f.blk, PV_FREEZE_SUSPEND);
+	f.nbusy = 0;
+	pv_blk_requeue(f.blk);
+	pv_blk_thaw(f.blk, PV_FREEZE_SUSPEND);
+	pv_blk_unlock(f.blk);
+	/* Again only the first write, and each after it one at a time. */
+	ATF_REQUIRE_EQ(f.nlog, 2);
+	ATF_CHECK(f.op[1] == PV_BIO_WRITE && f.sector[1] == 0);
+	release_one(&f);
+	ATF_REQUIRE_EQ(f.nlog, 3);
+	ATF_CHECK_EQ(f.op[2], PV_BIO_FLUSH);
+	ATF_CHECK_EQ(f.nbusy, 1);
+	release_one(&f);
+	/* The plain write after the flush, then the ordered one alone. */
+	ATF_REQUIRE_EQ(f.nlog, 4);
+	ATF_CHECK_EQ(f.sector[3], 8);
+	release_one(&f);
+	ATF_REQUIRE_EQ(f.nlog, 5);
+	ATF_CHECK_EQ(f.sector[4], 16);
+	ATF_CHECK_EQ(f.nbusy, 1);
+	release_one(&f);
+	ATF_REQUIRE_EQ(f.nlog, 6);
+	ATF_CHECK_EQ(f.sector[5], 24);
+	release_one(&f);
+	ATF_REQUIRE_EQ(ndone, 5);
+	pv_blk_destroy(f.blk);
+}
+
 ATF_TC_WITHOUT_HEAD(polled_io_needs_no_interrupt);
 ATF_TC_BODY(polled_io_needs_no_interrupt, tc)
 {
@@ -502,6 +556,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, failed_device_fails_everything);
 	ATF_TP_ADD_TC(tp, requeue_keeps_the_order);
 	ATF_TP_ADD_TC(tp, requeue_to_smaller_limits_splits_again);
+	ATF_TP_ADD_TC(tp, requeue_keeps_flushes_and_ordered_writes_in_order);
 	ATF_TP_ADD_TC(tp, polled_io_needs_no_interrupt);
 	return (atf_no_error());
 }
