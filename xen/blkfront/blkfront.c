@@ -39,6 +39,8 @@ static uint32_t	xbd_max_indirect;
 static uint32_t	xbd_max_queues;
 static uint32_t	xbd_persistent;
 
+#define	XBD_TXN_TRIES	100	/* transactions that conflicted, at most */
+
 static const struct pv_tunable xbd_tunable_list[] = {
 	/* 4: 16 pages. */
 	{ "max_ring_order", &xbd_max_ring_order, 4, 0, XBD_MAX_RING_ORDER,
@@ -169,6 +171,7 @@ xbd_talk(struct xbd_softc *sc)
 	uint64_t order = 0, pages = 0, queues = 0;
 	xenbus_txn_t t;
 	char why[96];
+	unsigned tries;
 	int error;
 
 	xbd_key_default(&k, "max-ring-page-order", 31, 0, &order);
@@ -196,7 +199,8 @@ xbd_talk(struct xbd_softc *sc)
 		xbd_refuse(sc, error, "cannot make the rings");
 		return;
 	}
-	for (;;) {
+	/* A store that conflicts every time must not hold us for ever. */
+	for (tries = 0; tries < XBD_TXN_TRIES; tries++) {
 		if ((error = xenbus_transaction_start(&t)) != 0)
 			break;
 		if ((error = xbd_rings_publish(sc, t)) == 0)
