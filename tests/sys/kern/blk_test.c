@@ -134,6 +134,23 @@ fake_up(struct fake *f, uint32_t features, uint32_t max_cmds,
 	ATF_REQUIRE_EQ(pv_blk_create(&f->blk, &di, &lim, &fake_ops, f), 0);
 }
 
+/*
+ * A reconnect: the wire forgot what it held, the new one may take less
+ * (lim, when not NULL), and everything busy goes out again.
+ */
+static void
+fake_reconnect(struct fake *f, const struct pv_blk_limits *lim)
+{
+	pv_blk_lock(f->blk);
+	pv_blk_freeze(f->blk, PV_FREEZE_SUSPEND);
+	f->nbusy = 0;
+	pv_blk_requeue(f->blk);
+	if (lim != NULL)
+		pv_blk_set_limits(f->blk, lim);
+	pv_blk_thaw(f->blk, PV_FREEZE_SUSPEND);
+	pv_blk_unlock(f->blk);
+}
+
 static int ndone;
 
 static void
@@ -402,13 +419,7 @@ ATF_TC_BODY(requeue_keeps_the_order, tc)
 		pv_blk_submit(f.blk, &b[i]);
 	}
 	ATF_REQUIRE_EQ(f.nlog, 3);
-	/* A reconnect: the wire forgot everything; send it all again. */
-	pv_blk_lock(f.blk);
-	pv_blk_freeze(f.blk, PV_FREEZE_SUSPEND);
-	f.nbusy = 0;
-	pv_blk_requeue(f.blk);
-	pv_blk_thaw(f.blk, PV_FREEZE_SUSPEND);
-	pv_blk_unlock(f.blk);
+	fake_reconnect(&f, NULL);
 	ATF_REQUIRE_EQ(f.nlog, 6);
 	for (i = 0; i < 3; i++)
 		ATF_REQUIRE_EQ(f.sector[3 + i], f.sector[i]);
@@ -449,13 +460,7 @@ ATF_TC_BODY(requeue_to_smaller_limits_splits_again, tc)
 	pv_blk_submit(f.blk, &b[1]);
 	ATF_REQUIRE_EQ(f.nlog, 2);
 	ATF_REQUIRE_EQ(f.bytes[0], 16384);
-	pv_blk_lock(f.blk);
-	pv_blk_freeze(f.blk, PV_FREEZE_SUSPEND);
-	f.nbusy = 0;
-	pv_blk_requeue(f.blk);
-	pv_blk_set_limits(f.blk, &small);
-	pv_blk_thaw(f.blk, PV_FREEZE_SUSPEND);
-	pv_blk_unlock(f.blk);
+	fake_reconnect(&f, &small);
 	/* The first piece of each, in their order. */
 	ATF_REQUIRE_EQ(f.nlog, 4);
 	ATF_CHECK(f.sector[2] == 0 && f.bytes[2] == 4096);
@@ -499,12 +504,7 @@ ATF_TC_BODY(requeue_keeps_flushes_and_ordered_writes_in_order, tc)
 		pv_blk_submit(f.blk, &b[i]);
 	/* Only the first write is out; the flush waits for it. */
 	ATF_REQUIRE_EQ(f.nlog, 1);
-	pv_blk_lock(f.blk);
-	pv_blk_freeze(f.blk, PV_FREEZE_SUSPEND);
-	f.nbusy = 0;
-	pv_blk_requeue(f.blk);
-	pv_blk_thaw(f.blk, PV_FREEZE_SUSPEND);
-	pv_blk_unlock(f.blk);
+	fake_reconnect(&f, NULL);
 	/* Again only the first write, and each after it one at a time. */
 	ATF_REQUIRE_EQ(f.nlog, 2);
 	ATF_CHECK(f.op[1] == PV_BIO_WRITE && f.sector[1] == 0);
