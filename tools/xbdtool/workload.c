@@ -23,18 +23,27 @@
 #include "xbdtool.h"
 #include "wl.h"
 
+/* The driver's counter dev.DRIVER.DISK.name; false when it has none. */
+static bool
+driver_counter(const struct xbdtool_args *a, const struct pv_disk_info *di,
+    const char *name, uint64_t *valp)
+{
+	char path[96], val[32];
+
+	snprintf(path, sizeof(path), "dev.%s.%s.%s", a->driver, di->di_name,
+	    name);
+	return (pv_ctl_get(path, val, sizeof(val)) == 0 &&
+	    pv_strtou64(val, UINT64_MAX, valp) == 0);
+}
+
 /* Doorbells per bio so far: the cost the rings try to batch. */
 static double
 kicks_per_bio(const struct xbdtool_args *a, const struct pv_disk_info *di,
     uint64_t bios)
 {
-	char path[96], val[32];
 	uint64_t kicks;
 
-	snprintf(path, sizeof(path), "dev.%s.%s.%s", a->driver, di->di_name,
-	    a->kicks);
-	if (bios == 0 || pv_ctl_get(path, val, sizeof(val)) != 0 ||
-	    pv_strtou64(val, UINT64_MAX, &kicks) != 0)
+	if (bios == 0 || !driver_counter(a, di, a->kicks, &kicks))
 		return (-1);
 	return ((double)kicks / (double)bios);
 }
@@ -131,25 +140,37 @@ w_rand(struct xbdtool_args *a, const struct pv_disk_info *di)
 static int
 print_ctl(const char *path, const char *value, const char *descr, void *arg)
 {
+	const char *sep = arg;
+
 	(void)descr;
-	(void)arg;
-	printf("%s: %s\n", path, value);
+	printf("%s%s%s\n", path, sep, value);
 	return (0);
+}
+
+/*
+ * Every counter of the disk, the driver's then the block layer's, each
+ * as PATH SEP VALUE: ": " for info, "=" for --stats (as sysctl prints).
+ */
+static void
+print_counters(const struct xbdtool_args *a, const struct pv_disk_info *di,
+    const char *sep)
+{
+	char prefix[64];
+
+	snprintf(prefix, sizeof(prefix), "dev.%s.%s", a->driver, di->di_name);
+	(void)pv_ctl_walk(prefix, print_ctl, (void *)(uintptr_t)sep);
+	snprintf(prefix, sizeof(prefix), "disk.%s", di->di_name);
+	(void)pv_ctl_walk(prefix, print_ctl, (void *)(uintptr_t)sep);
 }
 
 static int
 w_info(struct xbdtool_args *a, const struct pv_disk_info *di)
 {
-	char prefix[64];
-
 	printf("%s: %ju sectors (%ju MiB), sector size %u, physical %u%s\n",
 	    di->di_name, (uintmax_t)di->di_sectors,
 	    (uintmax_t)(di->di_sectors * PV_SECTOR_SIZE >> 20), di->di_sector_size,
 	    di->di_phys_sector_size, di->di_readonly ? ", read-only" : "");
-	snprintf(prefix, sizeof(prefix), "dev.%s.%s", a->driver, di->di_name);
-	(void)pv_ctl_walk(prefix, print_ctl, NULL);
-	snprintf(prefix, sizeof(prefix), "disk.%s", di->di_name);
-	(void)pv_ctl_walk(prefix, print_ctl, NULL);
+	print_counters(a, di, ": ");
 	return (0);
 }
 
@@ -347,36 +368,11 @@ w_discard(struct xbdtool_args *a, const struct pv_disk_info *di)
 static unsigned
 disk_queues(const struct xbdtool_args *a, const struct pv_disk_info *di)
 {
-	char path[96], val[32];
 	uint64_t n;
 
-	snprintf(path, sizeof(path), "dev.%s.%s.queues", a->driver,
-	    di->di_name);
-	if (pv_ctl_get(path, val, sizeof(val)) != 0 ||
-	    pv_strtou64(val, 64, &n) != 0 || n == 0)
+	if (!driver_counter(a, di, "queues", &n) || n == 0 || n > 64)
 		return (1);
 	return ((unsigned)n);
-}
-
-static int
-print_stat(const char *path, const char *value, const char *descr, void *arg)
-{
-	(void)descr;
-	(void)arg;
-	printf("%s=%s\n", path, value);
-	return (0);
-}
-
-/* --stats: as sysctl dev.xbd prints them, the driver's then the disk's. */
-static void
-print_stats(const struct xbdtool_args *a, const struct pv_disk_info *di)
-{
-	char prefix[64];
-
-	snprintf(prefix, sizeof(prefix), "dev.%s.%s", a->driver, di->di_name);
-	(void)pv_ctl_walk(prefix, print_stat, NULL);
-	snprintf(prefix, sizeof(prefix), "disk.%s", di->di_name);
-	(void)pv_ctl_walk(prefix, print_stat, NULL);
 }
 
 int
@@ -411,7 +407,7 @@ xbdtool_run(struct xbdtool_args *a)
 		if (a->hold_ms != 0)
 			pv_pause("hold", a->hold_ms * PV_NS_PER_MS);
 		if (a->stats)
-			print_stats(a, &di);
+			print_counters(a, &di, "=");
 		return (rc);
 	}
 	fprintf(stderr, "xbdtool: unknown workload \"%s\"\n", a->workload);
