@@ -115,12 +115,22 @@ grant_shortage_body()
 	    cat xensim.log
 	atf_check -o match:'^xvdb: out of grant references: 257 wanted' \
 	    cat xbd.err
-	# Persistent grants: the pools are what the table bounds.  A ring
-	# whose pool cannot grow borrows another's or waits for pages back.
+}
+
+fault_case grant_shortage_persistent \
+    "persistent grants, a 2-frame table, every response held 20 ms"
+grant_shortage_persistent_body()
+{
+	# The pools are what the table bounds.  Holding every response keeps
+	# depth 64 in flight whatever the speed of the build, so a ring
+	# whose pool cannot grow must borrow another's or wait for pages.
+	xensim_start -o gnttab.max-frames=2 -o blkback.fault=delay \
+	    -o blkback.fault-every=1
 	DISK_MB=8 xbd_run_bounded --depth 64 --stats verify
 	xbd_check_verify
 	atf_check -o match:'features .*persistent' cat xbd.err
 	atf_check -o match:'^dev.xbd.xvdb.persistent_waits=[1-9]' cat xbd.out
+	atf_check -o match:'^disk.xvdb.freeze_grants=[1-9]' cat xbd.out
 }
 
 fault_case mixed "delay, reorder, drop-notify, disconnect, resize in turn"
@@ -324,6 +334,7 @@ atf_init_test_cases()
 	atf_add_test_case disconnect
 	atf_add_test_case resize
 	atf_add_test_case grant_shortage
+	atf_add_test_case grant_shortage_persistent
 	atf_add_test_case mixed
 	atf_add_test_case error_reads
 	atf_add_test_case error_write
