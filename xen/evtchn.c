@@ -65,20 +65,37 @@ evtchn_upcall(void *arg)
 	} while (pv_load_acq(&v->evtchn_upcall_pending) != 0);
 }
 
+static void
+mask_all(struct shared_info *s)
+{
+	unsigned i;
+
+	for (i = 0; i < sizeof(s->evtchn_mask) / sizeof(s->evtchn_mask[0]);
+	    i++)
+		pv_store_rel(&s->evtchn_mask[i], ~(xen_ulong_t)0);
+}
+
 int
 xen_evtchn_init(void)
 {
 	struct shared_info *s = xen_shared_info();
-	unsigned i;
 
 	if (s == NULL)
 		return (ENODEV);
 	pv_mtx_init(&evtchn_mtx, "evtchn");
 	/* Every port starts masked; binding unmasks. */
-	for (i = 0; i < sizeof(s->evtchn_mask) / sizeof(s->evtchn_mask[0]);
-	    i++)
-		pv_store_rel(&s->evtchn_mask[i], ~(xen_ulong_t)0);
+	mask_all(s);
 	return (xen_upcall_establish(evtchn_upcall, NULL));
+}
+
+/*
+ * A new domain's shared_info masks nothing and none of our ports exists
+ * in it: mask them all until their owners bind new ones.
+ */
+void
+xen_evtchn_resume(void)
+{
+	mask_all(xen_shared_info());
 }
 
 void

@@ -24,6 +24,7 @@
 
 static struct pv_mtx		 gnt_mtx;
 static grant_entry_v1_t		*gnt_frame[MAX_FRAMES];
+static pv_pfn_t			 gnt_pfn[MAX_FRAMES];
 static unsigned			 gnt_frames, gnt_max_frames;
 static grant_ref_t		*gnt_free;	/* stack of free references */
 static unsigned			 gnt_nfree;
@@ -74,6 +75,7 @@ gnt_grow(void)
 	}
 	gnt_free = nfree;
 	gnt_frame[gnt_frames] = va;
+	gnt_pfn[gnt_frames] = pfn;
 	first = gnt_frames == 0 ? GNTTAB_NR_RESERVED_ENTRIES : 0;
 	for (ref = gnt_frames * PER_FRAME + PER_FRAME; ref-- >
 	    gnt_frames * PER_FRAME + first;)
@@ -153,6 +155,37 @@ xen_gnttab_fini(void)
 	gnt_free = NULL;
 	gnt_frames = gnt_nfree = 0;
 	pv_mtx_destroy(&gnt_mtx);
+}
+
+/*
+ * A new domain's table is empty and unmapped: put its frames where ours
+ * were.  Every reference we had is void; their holders end them as they
+ * let go, and an empty entry ends at once.
+ */
+int
+xen_gnttab_resume(void)
+{
+	struct xen_add_to_physmap ap = {
+		.domid = DOMID_SELF,
+		.space = XENMAPSPACE_grant_table,
+	};
+	unsigned i;
+	long rc;
+
+	pv_mtx_lock(&gnt_mtx);
+	for (i = 0; i < gnt_frames; i++) {
+		ap.idx = i;
+		ap.gpfn = gnt_pfn[i];
+		if ((rc = HYPERVISOR_memory_op(XENMEM_add_to_physmap, &ap)) !=
+		    0) {
+			pv_mtx_unlock(&gnt_mtx);
+			pv_log(PV_LOG_ERR, "gnttab", "frame %u after resume: "
+			    "error %ld", i, rc);
+			return ((int)-rc);
+		}
+	}
+	pv_mtx_unlock(&gnt_mtx);
+	return (0);
 }
 
 int

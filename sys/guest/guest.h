@@ -68,6 +68,14 @@ unsigned	guest_attach_xen(void);
  */
 struct guest_disk *guest_hotplugged(void);
 void		guest_disk_close(struct guest_disk *gk);
+/*
+ * What the toolstack asked for through control/shutdown: a poweroff or a
+ * reboot ends the workloads (idle looks between naps); 0 when nothing.
+ */
+enum guest_stop { GUEST_RUN, GUEST_POWEROFF, GUEST_REBOOT };
+enum guest_stop	guest_stop_requested(void);
+/* Before a shutdown: every vbd closed through the xenbus handshake. */
+void		guest_detach_xen(void);
 /* guest_verify.c: one disk's verify. */
 int		guest_verify_disk(struct guest_disk *gk, char *why,
 		    size_t whylen);

@@ -46,7 +46,8 @@ guest_idle(char *why, size_t whylen)
 	pv_printf("idle: up with %u disk(s); waiting%s\n", guest_ndisks,
 	    idle_secs != 0 ? "" : " until QEMU is stopped");
 	/* Ten looks a second: say when the balloon's size settles. */
-	for (n = 0; idle_secs == 0 || n < idle_secs * 10ull; n++) {
+	for (n = 0; (idle_secs == 0 || n < idle_secs * 10ull) &&
+	    guest_stop_requested() == GUEST_RUN; n++) {
 		pv_pause("idle", PV_NS_PER_SEC / 10);
 		if (guest_balloon != NULL)
 			report_balloon(&said);
@@ -60,6 +61,10 @@ guest_idle(char *why, size_t whylen)
 			    "closed\n");
 		}
 	}
-	pv_printf("idle: %u s passed\n", idle_secs);
+	if (guest_stop_requested() != GUEST_RUN)
+		pv_printf("idle: stopped by the toolstack after %ju.%ju s\n",
+		    (uintmax_t)(n / 10), (uintmax_t)(n % 10));
+	else
+		pv_printf("idle: %u s passed\n", idle_secs);
 	return (0);
 }

@@ -67,10 +67,20 @@ pv_program_main(void)
 		snprintf(names, sizeof(names), "%s", GUEST_DEFAULT_WORKLOAD);
 	why[0] = '\0';
 	/* workload=a,b runs a, then b if a passed. */
-	for (name = names; name != NULL && error == 0; name = next) {
+	for (name = names; name != NULL && error == 0 &&
+	    guest_stop_requested() == GUEST_RUN; name = next) {
 		if ((next = strchr(name, ',')) != NULL)
 			*next++ = '\0';
 		error = workload_run(name, why, sizeof(why));
+	}
+	if (error == 0 && guest_stop_requested() != GUEST_RUN) {
+		/* The backends see us close before the domain goes. */
+		guest_detach_xen();
+		pv_printf("pvkit guest: PASS, %s as the toolstack asked\n",
+		    guest_stop_requested() == GUEST_REBOOT ? "rebooting" :
+		    "powering off");
+		pv_machine_exit(guest_stop_requested() == GUEST_REBOOT ?
+		    PV_EXIT_REBOOT : PV_EXIT_PASS);
 	}
 	if (error == 0) {
 		pv_printf("pvkit guest: PASS\n");

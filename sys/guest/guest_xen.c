@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <pv/atomic.h>
 #include <pv/blk.h>
 #include <pv/console.h>
 #include <pv/mem.h>
@@ -16,6 +17,7 @@
 #include <pv/time.h>
 #include <xenpv/balloon.h>
 #include <xenpv/blkfront.h>
+#include <xenpv/control.h>
 #include <xenpv/evtchn.h>
 #include <xenpv/gnttab.h>
 #include <xenpv/xenbus.h>
@@ -29,6 +31,42 @@
 static struct pv_mtx	 vbd_mtx;	/* guest_ndisks, vbd_handed */
 static unsigned		 vbd_handed;	/* disks handed out so far */
 static bool		 vbd_probed;
+static struct xenbus_probe *vbd_probe;
+static unsigned		 guest_stop;	/* enum guest_stop */
+
+/* xl shutdown or reboot, acknowledged: the workloads wind down. */
+static void
+guest_control(enum xen_control_req req, void *arg)
+{
+	(void)arg;
+	pv_printf("xen: the toolstack asks for a %s\n",
+	    req == XEN_CONTROL_REBOOT ? "reboot" : "poweroff");
+	pv_store_rel(&guest_stop, req == XEN_CONTROL_REBOOT ? GUEST_REBOOT :
+	    GUEST_POWEROFF);
+}
+
+enum guest_stop
+guest_stop_requested(void)
+{
+	return ((enum guest_stop)pv_load_acq(&guest_stop));
+}
+
+void
+guest_detach_xen(void)
+{
+	unsigned i;
+
+	if (vbd_probe != NULL)
+		xenbus_probe_stop(vbd_probe);
+	vbd_probe = NULL;
+	for (i = 0; i < guest_ndisks; i++) {
+		if (guest_disks[i].gk_xbd == NULL)
+			continue;
+		xbd_detach(guest_disks[i].gk_xbd);
+		guest_disks[i].gk_xbd = NULL;
+		guest_disks[i].gk_blk = NULL;
+	}
+}
 
 /* The vbd driver, given to xenbus: blkfront, connected and opened. */
 static int
@@ -105,6 +143,9 @@ guest_attach_xen(void)
 		guest_balloon = xen_balloon_core(xb);
 		pv_printf("xen: balloon follows memory/target\n");
 	}
+	if ((error = xen_control_attach(guest_control, NULL)) != 0)
+		pv_printf("xen: no watch on control/shutdown (error %d): xl "
+		    "shutdown will time out\n", error);
 	pv_mtx_init(&vbd_mtx, "xenvbd");
 	if ((error = xenbus_probe_frontends("vbd", attach_vbd, NULL, &xp,
 	    &attached)) != 0) {
@@ -116,6 +157,7 @@ guest_attach_xen(void)
 	vbd_handed = guest_ndisks;
 	vbd_probed = true;
 	pv_mtx_unlock(&vbd_mtx);
+	vbd_probe = xp;
 	if ((error = xenbus_probe_hotplug(xp)) != 0)
 		pv_printf("xen: no watch on device/vbd (error %d): no "
 		    "hot-plug\n", error);

@@ -186,6 +186,13 @@ xen_upcall_disestablish(void)
 	hc_upcall_ih = NULL;
 }
 
+/* xensim keeps a domain in one process for its whole life. */
+int
+xen_platform_suspend(void)
+{
+	return (-ENOSYS);
+}
+
 static int
 hc_connect(const char *path)
 {

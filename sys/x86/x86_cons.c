@@ -107,6 +107,18 @@ x86_exit(uint32_t code)
 		__asm__ volatile("hlt");
 }
 
+/* Xen's reboot, or the keyboard controller's reset line as BIOSes use. */
+void
+x86_reboot(void)
+{
+	(void)intr_disable();
+	if (xen_present())
+		xen_shutdown(SHUTDOWN_reboot);
+	outb(0x64, 0xfe);
+	for (;;)
+		__asm__ volatile("hlt");
+}
+
 void
 md_halt(void)
 {

@@ -87,6 +87,8 @@ pv_machine_exit(enum pv_exit_status st)
 		x86_exit(X86_EXIT_PASS);
 	case PV_EXIT_FAIL:
 		x86_exit(X86_EXIT_FAIL);
+	case PV_EXIT_REBOOT:
+		x86_reboot();
 	default:
 		x86_exit(X86_EXIT_PANIC);
 	}

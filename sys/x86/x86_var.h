@@ -31,6 +31,7 @@ extern uint32_t	boot_start_info;
 void	uart_init(void);
 void	uart_puts(const char *s);
 void	x86_exit(uint32_t code) __attribute__((noreturn));
+void	x86_reboot(void) __attribute__((noreturn));
 
 /* x86_mem.c */
 #define	MEMMAP_MAX	64

@@ -178,6 +178,7 @@ xen_shutdown(unsigned reason)
 /* ------------------------------------------------------------------ */
 
 static struct shared_info	*shinfo;
+static pv_pfn_t			 shinfo_pfn;
 static struct x86_isrc		*upcall_isrc;
 static struct pv_intr		*upcall_ih;
 
@@ -209,10 +210,27 @@ xen_special_pages(void)
  * Map shared_info over a page of our RAM: Xen takes the frame's backing
  * and the page is never given back to the allocator.
  */
+/* Xen backs the frame at pfn with shared_info: at boot and after a resume. */
+static long
+shared_info_map(pv_pfn_t pfn)
+{
+	struct xen_add_to_physmap xatp;
+
+	memset(&xatp, 0, sizeof(xatp));
+	xatp.domid = DOMID_SELF;
+	xatp.space = XENMAPSPACE_shared_info;
+	xatp.idx = 0;
+	xatp.gpfn = pfn;
+	return (HYPERVISOR_memory_op(XENMEM_add_to_physmap, &xatp));
+}
+
+/*
+ * Map shared_info over a page of our RAM: Xen takes the frame's backing
+ * and the page is never given back to the allocator.
+ */
 int
 xen_shared_info_init(void)
 {
-	struct xen_add_to_physmap xatp;
 	pv_pfn_t pfn;
 	void *va;
 	long rc;
@@ -221,18 +239,14 @@ xen_shared_info_init(void)
 		return (xen_found ? 0 : ENXIO);
 	if ((va = pv_page_alloc(PV_M_NOWAIT | PV_M_ZERO, &pfn)) == NULL)
 		return (ENOMEM);
-	memset(&xatp, 0, sizeof(xatp));
-	xatp.domid = DOMID_SELF;
-	xatp.space = XENMAPSPACE_shared_info;
-	xatp.idx = 0;
-	xatp.gpfn = pfn;
-	if ((rc = HYPERVISOR_memory_op(XENMEM_add_to_physmap, &xatp)) != 0) {
+	if ((rc = shared_info_map(pfn)) != 0) {
 		pv_log(PV_LOG_ERR, "xen", "mapping shared_info: error %ld",
 		    rc);
 		pv_page_free(va);
 		return (EIO);
 	}
 	shinfo = va;
+	shinfo_pfn = pfn;
 	xen_special_pages();
 	return (0);
 }
@@ -256,6 +270,24 @@ xen_callback_vector(void *arg, unsigned vec)
 	isrc_vector_intr(arg, vec);
 }
 
+/* The upcall's vector as HVM_PARAM_CALLBACK_IRQ: not saved with a domain. */
+static long
+callback_vector_set(void)
+{
+	struct xen_hvm_param p;
+	long rc;
+
+	memset(&p, 0, sizeof(p));
+	p.domid = DOMID_SELF;
+	p.index = HVM_PARAM_CALLBACK_IRQ;
+	p.value = (uint64_t)HVM_PARAM_CALLBACK_TYPE_VECTOR << 56 |
+	    isrc_vector(upcall_isrc);
+	if ((rc = HYPERVISOR_hvm_op(HVMOP_set_param, &p)) != 0)
+		pv_log(PV_LOG_ERR, "xen", "HVM_PARAM_CALLBACK_IRQ: error %ld",
+		    rc);
+	return (rc);
+}
+
 /*
  * Event channels arrive on one vector of our choosing (the HVM callback
  * "vector" type), handled like an MSI: the vector handler posts the
@@ -264,9 +296,7 @@ xen_callback_vector(void *arg, unsigned vec)
 int
 xen_upcall_establish(pv_intr_fn_t *fn, void *arg)
 {
-	struct xen_hvm_param p;
 	int error;
-	long rc;
 
 	if (!xen_found)
 		return (ENXIO);
@@ -281,14 +311,7 @@ xen_upcall_establish(pv_intr_fn_t *fn, void *arg)
 		goto fail_isrc;
 	vec_set_handler(isrc_vector(upcall_isrc), xen_callback_vector,
 	    upcall_isrc);
-	memset(&p, 0, sizeof(p));
-	p.domid = DOMID_SELF;
-	p.index = HVM_PARAM_CALLBACK_IRQ;
-	p.value = (uint64_t)HVM_PARAM_CALLBACK_TYPE_VECTOR << 56 |
-	    isrc_vector(upcall_isrc);
-	if ((rc = HYPERVISOR_hvm_op(HVMOP_set_param, &p)) != 0) {
-		pv_log(PV_LOG_ERR, "xen", "HVM_PARAM_CALLBACK_IRQ: error %ld",
-		    rc);
+	if (callback_vector_set() != 0) {
 		error = EIO;
 		goto fail_add;
 	}
@@ -318,4 +341,32 @@ xen_upcall_disestablish(void)
 	pv_intr_disestablish(upcall_ih);
 	upcall_isrc = NULL;
 	upcall_ih = NULL;
+}
+
+/*
+ * Interrupts stay off across the hypercall: on a resume in a new domain
+ * nothing may run before shared_info and the upcall are back.  The rest
+ * (event channels, grants, xenstore) is the drivers' to redo.
+ */
+int
+xen_platform_suspend(void)
+{
+	struct sched_shutdown sd = { .reason = SHUTDOWN_suspend };
+	uint64_t rflags;
+	long rc;
+
+	if (!xen_found || shinfo == NULL)
+		return (-ENXIO);
+	rflags = intr_disable();
+	rc = HYPERVISOR_sched_op(SCHEDOP_shutdown, &sd);
+	if (rc == 0) {
+		if (shared_info_map(shinfo_pfn) != 0 ||
+		    (upcall_isrc != NULL && callback_vector_set() != 0))
+			rc = -EIO;
+		xencons_init();
+	}
+	intr_restore(rflags);
+	if (rc < 0)
+		pv_log(PV_LOG_ERR, "xen", "suspend: error %ld", rc);
+	return (rc < 0 ? (int)rc : rc != 0);
 }

@@ -110,9 +110,8 @@ xen_balloon_attach(struct xen_balloon **scp)
 	if ((error = pv_balloon_create(&sc->sc_balloon, "xen_balloon",
 	    &xen_balloon_ops, sc, XEN_BALLOON_BATCH)) != 0)
 		goto fail_mtx;
-	snprintf(sc->sc_watch_path, sizeof(sc->sc_watch_path),
-	    "/local/domain/%u/memory/target", xenbus_domid());
-	sc->sc_watch.w_node = sc->sc_watch_path;
+	/* Relative: after a restore, the new domain's target. */
+	sc->sc_watch.w_node = "memory/target";
 	sc->sc_watch.w_fn = xen_balloon_target_changed;
 	sc->sc_watch.w_arg = sc;
 	if ((error = xenbus_watch_register(&sc->sc_watch)) != 0)

@@ -25,7 +25,6 @@
 struct xen_balloon {
 	struct pv_balloon	*sc_balloon;
 	struct xenbus_watch	 sc_watch;
-	char			 sc_watch_path[64];
 	uint64_t		 sc_base_pages;		/* read-only */
 	uint64_t		 sc_static_max_kib;	/* read-only */
 	struct pv_mtx		 sc_mtx;	/* the fields below */

@@ -70,7 +70,7 @@ xbd_want_persistent(void)
 	return (xbd_persistent != 0);
 }
 
-static void
+void
 xbd_set_conn(struct xbd_softc *sc, enum xbd_conn conn, int error)
 {
 	PV_MTX_ASSERT_OWNED(&sc->sc_mtx);
@@ -404,7 +404,7 @@ xbd_connect(struct xbd_softc *sc)
  * Take the rings down.  What was in flight is either requeued, for a
  * backend that will come back, or failed by destroying the disk.
  */
-static void
+void
 xbd_disconnect(struct xbd_softc *sc, bool requeue)
 {
 	struct xbd_cmd *x;
@@ -491,7 +491,7 @@ xbd_closing(struct xbd_softc *sc)
 	xbd_set_conn(sc, XBD_DISCONNECTED, ENXIO);
 }
 
-static void
+void
 xbd_backend_changed(struct xenbus_watch *w, const char *path)
 {
 	struct xbd_softc *sc = w->w_arg;
@@ -545,26 +545,79 @@ xbd_backend_changed(struct xenbus_watch *w, const char *path)
  * Attach and detach
  */
 
+/*
+ * The frontend keys that say where the backend is (backend, backend-id),
+ * and the watch on its state: at attach, and again in a new domain.
+ */
+int
+xbd_find_backend(struct xbd_softc *sc)
+{
+	struct xbd_keys k = { .k_side = "frontend", .k_dir = sc->sc_node };
+	char why[96], *be = NULL;
+	uint64_t beid = 0;
+	int error;
+
+	xbd_key(&k, "backend-id", DOMID_FIRST_RESERVED - 1, &beid);
+	if (k.k_error == 0 && (error = xenbus_read(XENBUS_TXN_NONE,
+	    sc->sc_node, "backend", &be, NULL)) != 0) {
+		k.k_error = error;
+		k.k_failed = "backend";
+	}
+	if ((error = k.k_error) != 0) {
+		xbd_keys_why(&k, why, sizeof(why));
+		pv_log(PV_LOG_ERR, "xbd", "%s: %s", sc->sc_node, why);
+		return (error);
+	}
+	if (be[0] != '/' || strlen(be) >= sizeof(sc->sc_backend)) {
+		pv_log(PV_LOG_ERR, "xbd", "%s/backend: \"%.40s\" is not a "
+		    "path", sc->sc_node, be);
+		pv_free(be);
+		return (EINVAL);
+	}
+	pv_strlcpy(sc->sc_backend, be, sizeof(sc->sc_backend));
+	pv_free(be);
+	sc->sc_backend_id = (domid_t)beid;
+	snprintf(sc->sc_watch_path, sizeof(sc->sc_watch_path), "%s/state",
+	    sc->sc_backend);
+	sc->sc_watch.w_node = sc->sc_watch_path;
+	sc->sc_watch.w_fn = xbd_backend_changed;
+	sc->sc_watch.w_arg = sc;
+	return (0);
+}
+
+/* Our node under /local/domain/N, N being our domid now. */
+void
+xbd_set_node(struct xbd_softc *sc)
+{
+	if (sc->sc_rnode[0] == '/')
+		snprintf(sc->sc_node, sizeof(sc->sc_node), "%s", sc->sc_rnode);
+	else
+		snprintf(sc->sc_node, sizeof(sc->sc_node), "/local/domain/%u/%s",
+		    xenbus_domid(), sc->sc_rnode);
+}
+
 int
 xbd_attach(const char *node, struct xbd_softc **scp)
 {
 	struct xbd_keys k = { .k_side = "frontend" };
-	uint64_t beid = 0, devid = 0, trusted = 0;
+	uint64_t devid = 0, trusted = 0;
 	const char *vdkey = "virtual-device";
 	struct xbd_softc *sc;
 	char why[96];
-	char *be = NULL;
 	int error;
 
 	xbd_init();
 	if ((sc = pv_malloc(sizeof(*sc), PV_M_ZERO | PV_M_NOWAIT)) == NULL)
 		return (ENOMEM);
 	pv_mtx_init(&sc->sc_mtx, "xbd");
-	if (node[0] == '/')
-		snprintf(sc->sc_node, sizeof(sc->sc_node), "%s", node);
-	else
-		snprintf(sc->sc_node, sizeof(sc->sc_node), "/local/domain/%u/%s",
-		    xenbus_domid(), node);
+	if (strlen(node) >= sizeof(sc->sc_rnode)) {
+		pv_log(PV_LOG_ERR, "xbd", "%.40s...: the path is too long",
+		    node);
+		error = ENAMETOOLONG;
+		goto fail;
+	}
+	pv_strlcpy(sc->sc_rnode, node, sizeof(sc->sc_rnode));
+	xbd_set_node(sc);
 	snprintf(sc->sc_name, sizeof(sc->sc_name), "xbd");
 	k.k_dir = sc->sc_node;
 	/*
@@ -575,24 +628,14 @@ xbd_attach(const char *node, struct xbd_softc **scp)
 	    xenbus_exists(XENBUS_TXN_NONE, sc->sc_node, "virtual-device-ext"))
 		vdkey = "virtual-device-ext";
 	xbd_key(&k, vdkey, UINT32_MAX, &devid);
-	xbd_key(&k, "backend-id", DOMID_FIRST_RESERVED - 1, &beid);
 	xbd_key_default(&k, "trusted", 1, 1, &trusted);
-	if (k.k_error == 0 && (error = xenbus_read(XENBUS_TXN_NONE,
-	    sc->sc_node, "backend", &be, NULL)) != 0) {
-		k.k_error = error;
-		k.k_failed = "backend";
-	}
 	if ((error = k.k_error) != 0) {
 		xbd_keys_why(&k, why, sizeof(why));
 		pv_log(PV_LOG_ERR, "xbd", "%s: %s", sc->sc_node, why);
 		goto fail;
 	}
-	if (be[0] != '/' || strlen(be) >= sizeof(sc->sc_backend)) {
-		pv_log(PV_LOG_ERR, "xbd", "%s/backend: \"%.40s\" is not a "
-		    "path", sc->sc_node, be);
-		error = EINVAL;
+	if ((error = xbd_find_backend(sc)) != 0)
 		goto fail;
-	}
 	if (xen_devid_to_vdev((uint32_t)devid, sc->sc_name,
 	    sizeof(sc->sc_name), NULL, NULL) != 0) {
 		pv_log(PV_LOG_ERR, "xbd", "%s/%s: %ju is not a disk number",
@@ -600,29 +643,20 @@ xbd_attach(const char *node, struct xbd_softc **scp)
 		error = EINVAL;
 		goto fail;
 	}
-	pv_strlcpy(sc->sc_backend, be, sizeof(sc->sc_backend));
-	sc->sc_backend_id = (domid_t)beid;
 	sc->sc_devid = (uint32_t)devid;
 	sc->sc_trusted = trusted != 0;
 	if (strcmp(vdkey, "virtual-device") != 0)
 		pv_log(PV_LOG_INFO, sc->sc_name, "numbered %u by %s",
 		    sc->sc_devid, vdkey);
-	pv_free(be);
-	be = NULL;
-	snprintf(sc->sc_watch_path, sizeof(sc->sc_watch_path), "%s/state",
-	    sc->sc_backend);
-	sc->sc_watch.w_node = sc->sc_watch_path;
-	sc->sc_watch.w_fn = xbd_backend_changed;
-	sc->sc_watch.w_arg = sc;
 	sc->sc_conn = XBD_DISCONNECTED;
 	(void)xenbus_switch_state(sc->sc_node, XenbusStateInitialising);
 	/* The watch's first event starts the handshake. */
 	if ((error = xenbus_watch_register(&sc->sc_watch)) != 0)
 		goto fail;
+	xbd_suspend_hook(sc, true);
 	*scp = sc;
 	return (0);
 fail:
-	pv_free(be);
 	pv_mtx_destroy(&sc->sc_mtx);
 	pv_free(sc);
 	return (error);
@@ -733,6 +767,7 @@ xbd_close(struct xbd_softc *sc)
 void
 xbd_detach(struct xbd_softc *sc)
 {
+	xbd_suspend_hook(sc, false);
 	xenbus_watch_unregister(&sc->sc_watch);
 	pv_mtx_lock(&sc->sc_mtx);
 	if (sc->sc_conn != XBD_DISCONNECTED || sc->sc_blk != NULL ||

@@ -166,7 +166,11 @@ ring_free(struct xbd_ring *r)
 
 	if (r->r_sring == NULL)
 		return;
-	(void)xen_evtchn_close(r->r_port);
+	/* A new domain's port of that number is not ours to close. */
+	if (r->r_sc->sc_domain_gone)
+		xen_evtchn_unbind(r->r_port);
+	else
+		(void)xen_evtchn_close(r->r_port);
 	r->r_bound = false;
 	pgnt_free_all(r);
 	pv_free(r->r_pg);

@@ -30,6 +30,7 @@
 #include <pv/sync.h>
 #include <pv/sysctl.h>
 #include <xenpv/gnttab.h>
+#include <xenpv/suspend.h>
 #include <xenpv/xenbus.h>
 
 #define	XBD_MAX_RING_ORDER	5	/* 32 pages: the tunable's ceiling */
@@ -131,6 +132,9 @@ struct xbd_softc {
 	bool			 sc_trusted;
 	struct xenbus_watch	 sc_watch;
 	char			 sc_watch_path[160];
+	char			 sc_rnode[64];	/* as attached: relative or not */
+	struct xen_suspend_hook	 sc_susp;
+	bool			 sc_domain_gone; /* no closing old ports */
 	/* Negotiated. */
 	unsigned		 sc_ring_order;
 	unsigned		 sc_pub_nrings;	/* as last published; 0: never */
@@ -164,6 +168,16 @@ struct xbd_softc {
 	uint64_t		 sc_c_spurious, sc_c_storms, sc_c_polls;
 	char			 sc_c_features[96];
 };
+
+/* blkfront.c */
+void	xbd_set_conn(struct xbd_softc *sc, enum xbd_conn conn, int error);
+void	xbd_disconnect(struct xbd_softc *sc, bool requeue);
+void	xbd_backend_changed(struct xenbus_watch *w, const char *path);
+int	xbd_find_backend(struct xbd_softc *sc);
+void	xbd_set_node(struct xbd_softc *sc);
+
+/* blkfront_suspend.c */
+void	xbd_suspend_hook(struct xbd_softc *sc, bool on);
 
 /* blkfront_ring.c */
 int	xbd_rings_alloc(struct xbd_softc *sc);

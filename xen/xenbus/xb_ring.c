@@ -46,6 +46,7 @@ static struct pv_mtx	 xb_wlock;	/* one writer at a time */
 static TAILQ_HEAD(, xb_wait) xb_waiters = TAILQ_HEAD_INITIALIZER(xb_waiters);
 static uint32_t		 xb_next_id;
 static bool		 xb_broken;
+static bool		 xb_suspended;	/* no new request may start */
 /* The reply being assembled. */
 static struct xsd_sockmsg xb_hdr;
 static size_t		 xb_hdr_have;
@@ -215,6 +216,9 @@ xb_request(uint32_t type, xenbus_txn_t t, const struct xb_part *parts,
 		return (E2BIG);
 	pv_mtx_lock(&xb_wlock);
 	pv_mtx_lock(&xb_mtx);
+	/* Checked where the waiter is listed: a suspend counts it or stops it. */
+	while (xb_suspended)
+		pv_sleep(&xb_suspended, &xb_mtx, "xbsusp", 0);
 	hdr.req_id = w.x_id = xb_next_id++;
 	TAILQ_INSERT_TAIL(&xb_waiters, &w, x_link);
 	pv_mtx_unlock(&xb_mtx);
@@ -260,12 +264,12 @@ xb_request(uint32_t type, xenbus_txn_t t, const struct xb_part *parts,
 	return (0);
 }
 
-int
-xb_ring_init(void)
+/* The store's page and channel, as the HVM parameters name them now. */
+static int
+xb_ring_find(void)
 {
 	struct xen_hvm_param hp = { .domid = DOMID_SELF };
 	long rc;
-	int error;
 
 	hp.index = HVM_PARAM_STORE_PFN;
 	if ((rc = HYPERVISOR_hvm_op(HVMOP_get_param, &hp)) != 0)
@@ -279,10 +283,26 @@ xb_ring_init(void)
 	hp.index = HVM_PARAM_STORE_EVTCHN;
 	if ((rc = HYPERVISOR_hvm_op(HVMOP_get_param, &hp)) != 0)
 		return ((int)-rc);
+	if (hp.value == 0 || hp.value > UINT32_MAX) {
+		pv_log(PV_LOG_ERR, "xenbus", "store event channel %ju is not "
+		    "a port", (uintmax_t)hp.value);
+		return (ENXIO);
+	}
 	xb_port = (evtchn_port_t)hp.value;
+	return (0);
+}
+
+int
+xb_ring_init(void)
+{
+	int error;
+
+	if ((error = xb_ring_find()) != 0)
+		return (error);
 	pv_mtx_init(&xb_mtx, "xenbus");
 	pv_mtx_init(&xb_wlock, "xenbus_w");
 	xb_broken = false;
+	xb_suspended = false;
 	xb_hdr_have = xb_body_have = 0;
 	xb_next_id = 1;
 	if ((error = xen_evtchn_bind(xb_port, "xenstore", xb_intr, NULL)) !=
@@ -290,6 +310,63 @@ xb_ring_init(void)
 		pv_mtx_destroy(&xb_wlock);
 		pv_mtx_destroy(&xb_mtx);
 	}
+	return (error);
+}
+
+/*
+ * Before a suspend: hold new requests back and wait for the replies to
+ * those already sent, so that none is cut in half by the save.
+ */
+int
+xb_ring_suspend(uint64_t timeout_ns)
+{
+	uint64_t end = pv_uptime_ns() + timeout_ns;
+	int error = 0;
+
+	pv_mtx_lock(&xb_mtx);
+	xb_suspended = true;
+	while (!TAILQ_EMPTY(&xb_waiters) && !xb_broken) {
+		if (pv_uptime_ns() >= end) {
+			error = ETIMEDOUT;
+			break;
+		}
+		pv_sleep(&xb_waiters, &xb_mtx, "xbquiet", PV_NS_PER_MS);
+	}
+	pv_mtx_unlock(&xb_mtx);
+	if (error != 0)
+		xb_ring_resume(false);
+	return (error);
+}
+
+/*
+ * After the suspend.  In a new domain the ring was cleared and its
+ * channel is another: start from empty indices on the new port.
+ */
+int
+xb_ring_resume(bool newdom)
+{
+	int error = 0;
+
+	if (newdom) {
+		xen_evtchn_unbind(xb_port);
+		pv_mtx_lock(&xb_mtx);
+		xb_broken = false;
+		xb_hdr_have = xb_body_have = 0;
+		error = xb_ring_find();
+		pv_mtx_unlock(&xb_mtx);
+		if (error == 0)
+			error = xen_evtchn_bind(xb_port, "xenstore", xb_intr,
+			    NULL);
+		if (error != 0)
+			pv_log(PV_LOG_ERR, "xenbus", "no store after resume "
+			    "(error %d)", error);
+	}
+	pv_mtx_lock(&xb_mtx);
+	if (error != 0)
+		xb_break("lost across the suspend");
+	xb_suspended = false;
+	pv_wakeup(&xb_suspended);
+	pv_mtx_unlock(&xb_mtx);
 	return (error);
 }
 

@@ -113,14 +113,26 @@ xb_watch_event(const char *payload, size_t len)
 	pv_taskq_enqueue(xw_tq, &xw_task);
 }
 
-int
-xenbus_watch_register(struct xenbus_watch *w)
+/* XS_WATCH or XS_UNWATCH for w, its token being its address. */
+static int
+watch_request(uint32_t type, struct xenbus_watch *w)
 {
 	struct xb_part parts[2];
 	char tok[32];
-	int error;
 
 	token_of(w, tok, sizeof(tok));
+	parts[0].p_data = w->w_node;
+	parts[0].p_len = strlen(w->w_node) + 1;
+	parts[1].p_data = tok;
+	parts[1].p_len = strlen(tok) + 1;
+	return (xb_request(type, XENBUS_TXN_NONE, parts, 2, NULL, NULL));
+}
+
+int
+xenbus_watch_register(struct xenbus_watch *w)
+{
+	int error;
+
 	pv_mtx_lock(&xw_mtx);
 	if (w->w_registered) {
 		pv_mtx_unlock(&xw_mtx);
@@ -131,22 +143,40 @@ xenbus_watch_register(struct xenbus_watch *w)
 	xw_list = w;
 	w->w_registered = true;
 	pv_mtx_unlock(&xw_mtx);
-	parts[0].p_data = w->w_node;
-	parts[0].p_len = strlen(w->w_node) + 1;
-	parts[1].p_data = tok;
-	parts[1].p_len = strlen(tok) + 1;
-	error = xb_request(XS_WATCH, XENBUS_TXN_NONE, parts, 2, NULL, NULL);
+	error = watch_request(XS_WATCH, w);
 	if (error != 0)
 		xenbus_watch_unregister(w);
 	return (error);
+}
+
+/*
+ * Called on the xenwatch thread (the suspend runs there), which is also
+ * the only one that unregisters from inside a callback: the list holds
+ * still while we walk it unlocked.
+ */
+void
+xb_watch_resume(void)
+{
+	struct xenbus_watch *w, *next;
+	int error;
+
+	pv_mtx_lock(&xw_mtx);
+	w = xw_list;
+	pv_mtx_unlock(&xw_mtx);
+	for (; w != NULL; w = next) {
+		pv_mtx_lock(&xw_mtx);
+		next = w->w_next;
+		pv_mtx_unlock(&xw_mtx);
+		if ((error = watch_request(XS_WATCH, w)) != 0)
+			pv_log(PV_LOG_ERR, "xenbus", "watch on %s lost across "
+			    "the suspend (error %d)", w->w_node, error);
+	}
 }
 
 void
 xenbus_watch_unregister(struct xenbus_watch *w)
 {
 	struct xenbus_watch **pp;
-	struct xb_part parts[2];
-	char tok[32];
 
 	pv_mtx_lock(&xw_mtx);
 	if (!w->w_registered) {
@@ -161,13 +191,7 @@ xenbus_watch_unregister(struct xenbus_watch *w)
 	}
 	w->w_registered = false;
 	pv_mtx_unlock(&xw_mtx);
-
-	token_of(w, tok, sizeof(tok));
-	parts[0].p_data = w->w_node;
-	parts[0].p_len = strlen(w->w_node) + 1;
-	parts[1].p_data = tok;
-	parts[1].p_len = strlen(tok) + 1;
-	(void)xb_request(XS_UNWATCH, XENBUS_TXN_NONE, parts, 2, NULL, NULL);
+	(void)watch_request(XS_UNWATCH, w);
 
 	/* From its own callback, returning is all that is left to wait for. */
 	pv_mtx_lock(&xw_mtx);

@@ -16,10 +16,16 @@
 #include <pv/console.h>
 #include <pv/libkern.h>
 #include <pv/mem.h>
+#include <pv/time.h>
+
+#include <xenpv/suspend.h>
 
 #include "xenbus_impl.h"
 
 #define	PATH_BUF	(XENSTORE_ABS_PATH_MAX + 1)
+
+/* How long a suspend waits for the replies to requests already sent. */
+#define	XB_SUSPEND_WAIT	(5 * PV_NS_PER_SEC)
 
 static domid_t	xb_domid;
 
@@ -249,24 +255,35 @@ xenbus_domid(void)
 	return (xb_domid);
 }
 
-int
-xenbus_init(void)
+/* A relative path names our own /local/domain/N. */
+static int
+xenbus_read_domid(void)
 {
 	uint64_t domid;
 	int error;
 
-	if ((error = xb_watch_init()) != 0)
-		return (error);
-	if ((error = xb_ring_init()) != 0)
-		goto fail;
-	/* A relative path names our own /local/domain/N. */
 	if ((error = xenbus_read_u64(XENBUS_TXN_NONE, "domid", NULL,
 	    DOMID_FIRST_RESERVED - 1, &domid)) != 0) {
 		pv_log(PV_LOG_ERR, "xenbus", "cannot read our domid: %d",
 		    error);
-		goto fail_ring;
+		return (error);
 	}
 	xb_domid = (domid_t)domid;
+	return (0);
+}
+
+int
+xenbus_init(void)
+{
+	int error;
+
+	xen_suspend_init();
+	if ((error = xb_watch_init()) != 0)
+		return (error);
+	if ((error = xb_ring_init()) != 0)
+		goto fail;
+	if ((error = xenbus_read_domid()) != 0)
+		goto fail_ring;
 	return (0);
 fail_ring:
 	xb_ring_fini();
@@ -280,4 +297,33 @@ xenbus_fini(void)
 {
 	xb_ring_fini();
 	xb_watch_fini();
+}
+
+int
+xenbus_suspend(void)
+{
+	return (xb_ring_suspend(XB_SUSPEND_WAIT));
+}
+
+void
+xenbus_suspend_cancel(void)
+{
+	(void)xb_ring_resume(false);
+}
+
+/*
+ * In a new domain: another domid, a cleared ring on another channel, and
+ * a store that knows none of our watches.
+ */
+int
+xenbus_resume(void)
+{
+	int error;
+
+	if ((error = xb_ring_resume(true)) != 0)
+		return (error);
+	if ((error = xenbus_read_domid()) != 0)
+		return (error);
+	xb_watch_resume();
+	return (0);
 }

@@ -126,8 +126,9 @@ xp_changed(struct xenbus_watch *w, const char *path)
 int
 xenbus_probe_hotplug(struct xenbus_probe *xp)
 {
-	snprintf(xp->xp_watch_path, sizeof(xp->xp_watch_path),
-	    "/local/domain/%u/device/%s", xenbus_domid(), xp->xp_type);
+	/* Relative: after a restore, the new domain's devices. */
+	snprintf(xp->xp_watch_path, sizeof(xp->xp_watch_path), "device/%s",
+	    xp->xp_type);
 	xp->xp_watch.w_node = xp->xp_watch_path;
 	xp->xp_watch.w_fn = xp_changed;
 	xp->xp_watch.w_arg = xp;

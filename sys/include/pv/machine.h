@@ -16,6 +16,7 @@ enum pv_exit_status {
 	PV_EXIT_PASS,
 	PV_EXIT_FAIL,		/* the program failed */
 	PV_EXIT_PANIC,		/* a panic or an exception */
+	PV_EXIT_REBOOT,		/* start the program again */
 };
 
 /* The program's, called once on the boot thread; it never returns. */

@@ -17,6 +17,12 @@
 
 int	xen_evtchn_init(void);
 void	xen_evtchn_fini(void);
+/*
+ * After a resume in a new domain: every port masked.  Owners unbind
+ * their old ports (never close them: the numbers are the new domain's)
+ * and bind new ones.
+ */
+void	xen_evtchn_resume(void);
 
 /* Errors are positive errno values. */
 int	xen_evtchn_alloc_unbound(domid_t remote, evtchn_port_t *portp);

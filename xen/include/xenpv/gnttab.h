@@ -20,6 +20,8 @@
 
 int	xen_gnttab_init(void);
 void	xen_gnttab_fini(void);
+/* After a resume in a new domain: the table's frames mapped again. */
+int	xen_gnttab_resume(void);
 
 /* A driver's reserved references. */
 struct xen_grefs {

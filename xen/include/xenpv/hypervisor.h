@@ -32,4 +32,14 @@ struct shared_info	*xen_shared_info(void);
 int	xen_upcall_establish(pv_intr_fn_t *fn, void *arg);
 void	xen_upcall_disestablish(void);
 
+/*
+ * SCHEDOP_shutdown(SHUTDOWN_suspend), for a save, checkpoint or
+ * migration: 1 when it was cancelled (xl save -c, a failed save) and the
+ * domain goes on as it was; 0 when it resumed in a new domain, with
+ * shared_info and the upcall set up again (event channels, grants and
+ * xenstore are the caller's to redo); a negative errno when the platform
+ * cannot suspend.
+ */
+int	xen_platform_suspend(void);
+
 #endif /* !_XENPV_HYPERVISOR_H_ */

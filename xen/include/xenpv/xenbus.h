@@ -21,6 +21,15 @@ typedef uint32_t xenbus_txn_t;
 
 int	xenbus_init(void);
 void	xenbus_fini(void);
+/*
+ * Around SCHEDOP_shutdown(SHUTDOWN_suspend): hold new requests back once
+ * those in flight are answered; then go on as before (cancelled), or
+ * reconnect to the new domain's store and register every watch again.
+ * Watches that should follow the domain use relative paths.
+ */
+int	xenbus_suspend(void);
+void	xenbus_suspend_cancel(void);
+int	xenbus_resume(void);
 
 /* dir and node are joined with '/'; node may be "" for dir itself. */
 int	xenbus_read(xenbus_txn_t t, const char *dir, const char *node,
@@ -60,7 +69,7 @@ struct xenbus_watch;
 typedef void xenbus_watch_fn(struct xenbus_watch *w, const char *path);
 
 struct xenbus_watch {
-	char			*w_node;	/* absolute path to watch */
+	const char		*w_node;	/* path to watch (relative: ours) */
 	xenbus_watch_fn		*w_fn;		/* runs on the xenwatch thread */
 	void			*w_arg;
 	/* Private. */
