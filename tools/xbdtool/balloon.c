@@ -5,7 +5,9 @@
  * follows memory/target (xensim-ctl mem-set) until SECONDS pass or a
  * SIGTERM or SIGINT comes, says on standard error each time the balloon
  * reaches a target and what the hypervisor then counts as our pages, and
- * ends with the balloon's counters on standard output.  After the detach
+ * ends with the balloon's counters on standard output.  As a whole
+ * domain would, it also answers control/shutdown, and says when a
+ * poweroff or reboot came (the signal, as xl destroy, still ends it).  After the detach
  * every ballooned page must be back in the allocator, or it says LEAK and
  * fails.
  */
@@ -19,16 +21,27 @@
 
 #include <xen/memory.h>
 
+#include <pv/atomic.h>
 #include <pv/libkern.h>
 #include <pv/mem.h>
 #include <pv/time.h>
 #include <xenpv/balloon.h>
+#include <xenpv/control.h>
 #include <xenpv/hypervisor.h>
 
 #include "xbdtool.h"
 
 /* How often the loop looks at the balloon: well under a test's patience. */
 #define	BALLOON_POLL_MS	20
+
+static unsigned	stop_req;	/* 1 + enum xen_control_req; 0: none */
+
+static void
+control(enum xen_control_req req, void *arg)
+{
+	(void)arg;
+	pv_store_rel(&stop_req, 1 + (unsigned)req);
+}
 
 static long
 reservation(void)
@@ -126,6 +139,9 @@ xbdtool_balloon(const struct xbdtool_args *a)
 		fprintf(stderr, "xbdtool: balloon: %s\n", strerror(error));
 		return (1);
 	}
+	if ((error = xen_control_attach(control, NULL)) != 0)
+		fprintf(stderr, "xbdtool: balloon: control/shutdown: %s\n",
+		    strerror(error));
 	memset(&last, 0, sizeof(last));
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -137,6 +153,14 @@ xbdtool_balloon(const struct xbdtool_args *a)
 		follow(sc, &last, &reached);
 		if (pv_uptime_ns() >= end)
 			break;
+		if ((sig = (int)pv_load_acq(&stop_req)) != 0) {
+			/* As a domain shut down and kept: until destroyed. */
+			fprintf(stderr, "xbdtool: balloon: the toolstack asks "
+			    "for a %s; waiting to be destroyed\n",
+			    sig - 1 == XEN_CONTROL_REBOOT ? "reboot" :
+			    "poweroff");
+			pv_store_rel(&stop_req, 0);
+		}
 		if ((sig = sigtimedwait(&set, NULL, &poll)) > 0) {
 			fprintf(stderr, "xbdtool: balloon: %s\n",
 			    strsignal(sig));

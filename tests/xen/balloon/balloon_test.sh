@@ -193,10 +193,36 @@ detach_ballooned_body()
 	atf_check -o match:'after detach: reservation 12544 pages' cat bal.out
 }
 
+bal_case control_shutdown \
+    "control/shutdown: unknown requests stay; a poweroff is acknowledged"
+control_shutdown_body()
+{
+	pvtest_require_peer xenstore-utils xenstore-write
+	xensim_start
+	bal_start
+	c=/local/domain/$DOM/control
+	for f in poweroff reboot suspend; do
+		atf_check -o inline:'1\n' xenstore-read $c/feature-$f
+	done
+	# xl never writes halt: not ours to acknowledge, nor to act on.
+	atf_check xenstore-write $c/shutdown halt
+	bal_wait_log '"halt" is no request we know; ignored'
+	atf_check -o inline:'halt\n' xenstore-read $c/shutdown
+	kill -0 $_pid || atf_fail "xbdtool ended on an unknown request"
+	# Acknowledged as libxl waits for it: the node emptied.
+	atf_check xenstore-write $c/shutdown poweroff
+	bal_wait_log 'the toolstack asks for a poweroff'
+	atf_check -o inline:'\n' xenstore-read $c/shutdown
+	# What xl destroy would do next.
+	bal_stop
+	bal_check_clean
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case inflate_deflate
 	atf_add_test_case above_static_max
 	atf_add_test_case bad_target
+	atf_add_test_case control_shutdown
 	atf_add_test_case detach_ballooned
 }
