@@ -25,6 +25,7 @@ guest_verify_disk(struct guest_disk *gk, char *why, size_t whylen)
 	struct wl_verify_args va = {
 		.va_depth = VERIFY_DEPTH,
 		.va_sum = true,
+		.va_progress = true,	/* a host can act mid-verify */
 	};
 	struct wl_verify_result vr;
 	struct pv_disk_info di;

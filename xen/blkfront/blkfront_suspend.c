@@ -56,6 +56,10 @@ xbd_pm_forget(void *arg)
 
 	pv_mtx_lock(&sc->sc_mtx);
 	if (sc->sc_conn != XBD_FAILED) {
+		if (sc->sc_blk != NULL)
+			pv_log(PV_LOG_NOTICE, sc->sc_name, "new domain: %u "
+			    "requests in flight go again once reconnected",
+			    (unsigned)pv_blk_busy(sc->sc_blk));
 		sc->sc_domain_gone = true;
 		xbd_disconnect(sc, true);
 		sc->sc_domain_gone = false;
