@@ -604,6 +604,7 @@ xbd_attach(const char *node, struct xbd_softc **scp)
 	sc->sc_backend_id = (domid_t)beid;
 	sc->sc_devid = (uint32_t)devid;
 	sc->sc_trusted = trusted != 0;
+	sc->sc_c_trusted = sc->sc_trusted;
 	if (strcmp(vdkey, "virtual-device") != 0)
 		pv_log(PV_LOG_INFO, sc->sc_name, "numbered %u by %s",
 		    sc->sc_devid, vdkey);
@@ -728,6 +729,17 @@ xbd_close(struct xbd_softc *sc)
 		xbd_closing(sc);
 	}
 	pv_mtx_unlock(&sc->sc_mtx);
+}
+
+bool
+xbd_close_wanted(struct xbd_softc *sc)
+{
+	bool wanted;
+
+	pv_mtx_lock(&sc->sc_mtx);
+	wanted = sc->sc_close_deferred;
+	pv_mtx_unlock(&sc->sc_mtx);
+	return (wanted);
 }
 
 void
