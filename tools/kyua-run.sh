@@ -21,9 +21,15 @@ rm -f "$db"
 # and the source tree's scripts and data under sourcetree (this script's).
 builddir=$(cd "$dir/.." && pwd) || exit 1
 sourcetree=$(cd "$(dirname "$0")/.." && pwd) || exit 1
+# The Xen cases boot Xen once a run, into a session directory of their
+# own (tests/tools/xenhost/xen.subr): a fresh id, so that no run judges
+# an earlier run's log.
+session=$(date +%Y%m%d-%H%M%S)-$$
+rm -rf "$builddir/xen-sessions"
 
 ( cd "$dir" && kyua -v "test_suites.pvkit.builddir=$builddir" \
     -v "test_suites.pvkit.sourcetree=$sourcetree" \
+    -v "test_suites.pvkit.xen_session=$session" \
     test -r results.db ) >"$dir/kyua.log" 2>&1
 rc=$?
 # Per-case lines, then kyua's own "x/y passed" summary.

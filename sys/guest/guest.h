@@ -57,7 +57,10 @@ extern struct pv_balloon *guest_balloon;
 /* One bio, waited for; the first one done marks the first I/O. */
 int		guest_disk_io(struct guest_disk *gk, struct pv_bio *bio);
 uint64_t	guest_first_io_ns(void);	/* since reset; 0: none yet */
-/* Negotiated features, interrupt mode and counters, one line. */
+/*
+ * What the driver negotiated and counted: one line for virtio-blk; for
+ * blkfront, each dev.xbd.NAME value as PATH=VALUE (xbdtool --stats').
+ */
 void		guest_disk_report(struct guest_disk *gk);
 /* On Xen: the PV services, then every vbd the toolstack gave. */
 unsigned	guest_attach_xen(void);
@@ -76,6 +79,16 @@ enum guest_stop { GUEST_RUN, GUEST_POWEROFF, GUEST_REBOOT };
 enum guest_stop	guest_stop_requested(void);
 /* Before a shutdown: every vbd closed through the xenbus handshake. */
 void		guest_detach_xen(void);
+/* The toolstack asked for the disk back (a detach): give it up soon. */
+bool		guest_disk_wanted_back(struct guest_disk *gk);
+/* Grant references this domain holds; false when not on Xen. */
+bool		guest_grants_in_use(unsigned *np);
+/*
+ * guest_hotwrite.c: stamp a hot-plugged disk, one acknowledged write
+ * after another, until the toolstack wants it back; say what was written.
+ */
+int		guest_write_until_wanted(struct guest_disk *gk, char *why,
+		    size_t whylen);
 /* guest_verify.c: one disk's verify. */
 int		guest_verify_disk(struct guest_disk *gk, char *why,
 		    size_t whylen);

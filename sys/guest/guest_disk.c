@@ -10,6 +10,7 @@
 #include <pv/blk.h>
 #include <pv/console.h>
 #include <pv/machine.h>
+#include <pv/sysctl.h>
 #include <pvvirtio/virtio_blk.h>
 #include <pvvirtio/virtio_pci.h>
 
@@ -37,17 +38,28 @@ guest_first_io_ns(void)
 	return (first_io_ns);
 }
 
+static int
+print_ctl(const char *path, const char *value, const char *descr, void *arg)
+{
+	(void)descr;
+	(void)arg;
+	pv_printf("%s=%s\n", path, value);
+	return (0);
+}
+
 void
 guest_disk_report(struct guest_disk *gk)
 {
+	char prefix[PV_CTL_PATH_MAX];
 	struct pv_disk_info di;
 	struct vtblk_info vi;
 	struct virtio_pci_info vpi;
 
 	pv_blk_info(gk->gk_blk, &di);
 	if (gk->gk_sc == NULL) {
-		pv_printf("%s: Xen blkfront; counters under dev.xbd.%s\n",
-		    di.di_name, di.di_name);
+		/* As xbdtool --stats prints them, for dom0 to read. */
+		snprintf(prefix, sizeof(prefix), "dev.xbd.%s", di.di_name);
+		(void)pv_ctl_walk(prefix, print_ctl, NULL);
 		return;
 	}
 	vtblk_info(gk->gk_sc, &vi);

@@ -120,6 +120,24 @@ guest_disk_close(struct guest_disk *gk)
 		xbd_close(gk->gk_xbd);
 }
 
+bool
+guest_disk_wanted_back(struct guest_disk *gk)
+{
+	return (gk->gk_xbd != NULL && xbd_close_wanted(gk->gk_xbd));
+}
+
+bool
+guest_grants_in_use(unsigned *np)
+{
+	struct xen_gnttab_stats st;
+
+	if (!vbd_probed)
+		return (false);
+	xen_gnttab_stats(&st);
+	*np = st.gs_total - st.gs_free;
+	return (true);
+}
+
 unsigned
 guest_attach_xen(void)
 {

@@ -65,6 +65,7 @@ help_case pvkit_vm		src vm/pvkit-vm
 help_case pvkit_run		src vm/pvkit-run
 help_case xenhost_build		src xenhost/build.sh
 help_case xenhost_run		src xenhost/run.sh
+help_case xenhost_report	src xenhost/report.sh
 help_case blkfront_bench	src bench/blkfront_bench.sh
 help_case guest_bench		src bench/guest_bench.sh
 help_case vtblk_bench		src bench/vtblk_bench.sh

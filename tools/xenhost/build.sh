@@ -19,8 +19,8 @@
 # stamp (package versions and, for the cpio, a hash of /init and this
 # script) with the one it left last time.
 #
-# HVM guests would also need qemu-system-xen and seabios in dom0; the pvkit
-# guest is PVH, so they are left out (they would add ~150 MB).
+# qemu-system-xen is QEMU's Xen backend for backendtype=qdisk disks (and
+# the device model of HVM guests, which also need seabios).
 set -eu
 
 prog=xenhost-build
@@ -39,8 +39,10 @@ out=${1:-$root/build/xenhost}
 suite=bookworm
 # The dom0 modules /init loads; loop backs blkback's phy disks.
 modules="xen-evtchn xenfs xen-privcmd xen-gntdev xen-gntalloc xen-blkback loop"
-# --no-install-recommends keeps qemu-system-xen out (it is only recommended).
+# xen-utils only recommends qemu-system-xen: it is named here, for the
+# qdisk backend and HVM guests, with seabios (hvmloader's BIOS).
 chroot_pkgs="xen-utils-4.17 xen-utils-common xenstore-utils busybox-static kmod"
+chroot_pkgs="$chroot_pkgs qemu-system-xen seabios"
 
 say() { echo "$prog: $*"; }
 die() { echo "$prog: $*" >&2; exit 1; }
@@ -83,10 +85,13 @@ kver=${kpkg#linux-image-}
 xen_v=$(cand xen-hypervisor-4.17-amd64)
 k_v=$(cand "$kpkg")
 utils_v=$(cand xen-utils-4.17)
-for v in "$xen_v" "$k_v" "$utils_v"; do
+qemu_v=$(cand qemu-system-xen)
+bios_v=$(cand seabios)
+for v in "$xen_v" "$k_v" "$utils_v" "$qemu_v" "$bios_v"; do
 	case "$v" in ""|"(none)") die "a package has no candidate; apt-get update?" ;; esac
 done
 say "xen-hypervisor-4.17-amd64 $xen_v, $kpkg $k_v, xen-utils-4.17 $utils_v"
+say "qemu-system-xen $qemu_v, seabios $bios_v"
 
 # fetch PKG VERSION: the .deb's path in debs/, downloaded once.
 fetch() {
@@ -161,7 +166,8 @@ else
 fi
 
 # 3. dom0's root: debootstrap, then the Xen tools from the chroot --------
-st="$suite minbase $mirror $secmirror [$chroot_pkgs] xen-utils-4.17=$utils_v"
+st="$suite minbase $mirror $secmirror [$chroot_pkgs]"
+st="$st xen-utils-4.17=$utils_v qemu-system-xen=$qemu_v seabios=$bios_v"
 if fresh root "$st" && [ -x "$out/root/usr/lib/xen-4.17/bin/xl" ]; then
 	say "dom0 root: up to date"
 else
@@ -230,5 +236,7 @@ cat >"$out/versions" <<EOF
 xen-hypervisor-4.17-amd64 $xen_v
 $kpkg $k_v
 xen-utils-4.17 $utils_v
+qemu-system-xen $qemu_v
+seabios $bios_v
 EOF
 say "done in $(( $(now) - t_all )) s: $out/xen.elf $out/vmlinuz $out/dom0.cpio"

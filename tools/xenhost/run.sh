@@ -128,6 +128,8 @@ say "initrd: dom0.cpio + $(wc -c <"$work/test.cpio") bytes of test in $(since "$
 xen_args="console=com1 com1=115200,8n1 serial_tx_buffer=1M"
 xen_args="$xen_args dom0_mem=1024M,max:1024M dom0_max_vcpus=1"
 xen_args="$xen_args loglvl=all guest_loglvl=all console_timestamps=boot noreboot"
+# Room for a whole grant-table dump (debug key g) in xl dmesg.
+xen_args="$xen_args conring_size=1M"
 dom0_args="console=hvc0 earlyprintk=xen loglevel=7"
 
 : >"$log"

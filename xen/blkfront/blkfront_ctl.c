@@ -46,6 +46,8 @@ xbd_counters(struct xbd_softc *sc)
 	    "event channel sends");
 	pv_ctl_counter(n, "interrupts", &sc->sc_c_intrs, "");
 	pv_ctl_counter(n, "responses", &sc->sc_c_responses, "");
+	pv_ctl_counter(n, "trusted", &sc->sc_c_trusted,
+	    "0: the toolstack says the backend may not see our pages");
 	pv_ctl_counter(n, "bounced", &sc->sc_c_bounced,
 	    "requests through bounce buffers");
 	pv_ctl_counter(n, "indirect", &sc->sc_c_indirect,

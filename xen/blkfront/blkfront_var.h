@@ -162,6 +162,7 @@ struct xbd_softc {
 	uint64_t		 sc_c_max_segs, sc_c_max_bytes, sc_c_queues;
 	uint64_t		 sc_c_kicks, sc_c_intrs, sc_c_responses;
 	uint64_t		 sc_c_bounced, sc_c_indirect;
+	uint64_t		 sc_c_trusted;	/* the toolstack's trusted key */
 	uint64_t		 sc_c_pgnt;		/* pool pages, all rings */
 	uint64_t		 sc_c_pgnt_waits;
 	uint64_t		 sc_c_pgnt_purged;

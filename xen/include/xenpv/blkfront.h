@@ -47,5 +47,11 @@ struct pv_blk	*xbd_disk(struct xbd_softc *sc);
  */
 void		 xbd_open(struct xbd_softc *sc);
 void		 xbd_close(struct xbd_softc *sc);
+/*
+ * The backend asked to close while the disk was open: a user that can
+ * give the disk up (stop its I/O, then xbd_close) should, as a mounted
+ * disk is unmounted when its eject is asked for.
+ */
+bool		 xbd_close_wanted(struct xbd_softc *sc);
 
 #endif /* !_XENPV_BLKFRONT_H_ */
