@@ -21,6 +21,10 @@ xen_case detach_busy "xl block-detach while the guest writes: it waits" \
     "for the close; no acknowledged write lost, no grant leaked"
 xen_case mem_set "xl mem-set down and up: the balloon follows, xl list" \
     "agrees"
+xen_case save_restore "xl save mid-verify and xl restore: the verify" \
+    "ends clean in the new domain; xl save -c: a cancelled suspend"
+xen_case shutdown_reboot "xl shutdown and xl reboot: acknowledged within" \
+    "2 s, disks closed, the domain shut down or running again"
 
 atf_init_test_cases()
 {
