@@ -38,7 +38,7 @@ static pthread_mutex_t	 hc_lock = PTHREAD_MUTEX_INITIALIZER;
 static int		 hc_fd = -1;
 static uint32_t		 hc_domid;
 static int		 hc_upcall_fd = -1;
-static struct pv_intr	*hc_upcall_ih;
+static bool		 hc_upcall_bound;
 static struct shared_info *hc_shinfo;
 
 static long
@@ -184,6 +184,10 @@ xen_shared_info(void)
 	return (hc_shinfo);
 }
 
+/*
+ * The upcall runs in the interrupt poller: it only sorts pending ports
+ * into posts, so a thread of its own was one more wakeup per event.
+ */
 int
 xen_upcall_establish(pv_intr_fn_t *fn, void *arg)
 {
@@ -191,25 +195,20 @@ xen_upcall_establish(pv_intr_fn_t *fn, void *arg)
 
 	if (hc_upcall_fd < 0)
 		return (ENODEV);
-	if ((error = pv_intr_establish(&hc_upcall_ih, "xen_upcall", fn,
-	    arg)) != 0)
-		return (error);
-	if ((error = pv_hosted_intr_bind_fd(hc_upcall_ih, hc_upcall_fd)) !=
-	    0) {
-		pv_intr_disestablish(hc_upcall_ih);
-		hc_upcall_ih = NULL;
-	}
+	if (hc_upcall_bound)
+		return (EBUSY);
+	if ((error = pv_hosted_intr_bind_fd_fn(hc_upcall_fd, fn, arg)) == 0)
+		hc_upcall_bound = true;
 	return (error);
 }
 
 void
 xen_upcall_disestablish(void)
 {
-	if (hc_upcall_ih == NULL)
+	if (!hc_upcall_bound)
 		return;
 	pv_hosted_intr_unbind_fd(hc_upcall_fd);
-	pv_intr_disestablish(hc_upcall_ih);
-	hc_upcall_ih = NULL;
+	hc_upcall_bound = false;
 }
 
 static int
