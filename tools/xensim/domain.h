@@ -113,6 +113,7 @@ int	doorbell_attach(struct domain *d, int fd);
 void	doorbell_detach(struct domain *d);
 /* Send on every port rung and not yet taken. */
 void	doorbell_drain(struct domain *d);
+void	doorbell_drain_all(void);
 
 /* hv_gnttab.c */
 /* gnttab_max_frames for domains created from now on (-o gnttab.*). */

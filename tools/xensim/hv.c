@@ -96,7 +96,7 @@ hv_domain_msg(void *arg, uint32_t events)
 		return;
 	}
 	/* Sends rung before this call happened before it. */
-	doorbell_drain(d);
+	doorbell_drain_all();
 	memcpy(&req, buf, sizeof(req));
 	alen = (size_t)n - sizeof(req);
 	if (req.xr_len != alen) {

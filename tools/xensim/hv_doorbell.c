@@ -54,6 +54,23 @@ doorbell_drain(struct domain *d)
 	}
 }
 
+/*
+ * Every domain's, before any hypercall: a send rung before it in real
+ * time may have led to it through a path we never see (another domain
+ * saw its effect, a pipe between two processes), and on Xen that send
+ * would have been made by then.
+ */
+void
+doorbell_drain_all(void)
+{
+	uint32_t i;
+
+	for (i = 1; i < DOM_MAX; i++) {
+		if (domains[i] != NULL && domains[i]->d_live)
+			doorbell_drain(domains[i]);
+	}
+}
+
 static void
 doorbell_event(void *arg, uint32_t events)
 {

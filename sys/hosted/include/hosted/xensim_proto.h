@@ -27,9 +27,9 @@
  * eventfd.  xensim drains the eventfd, then takes each word with an
  * atomic exchange and sends on every port whose bit it took, so a bit
  * set while an earlier one is still unread rides on that earlier write.
- * Before it serves any hypercall of the domain, xensim empties the page
- * the same way: a send rung before a close or a bind reaches the port as
- * it was bound then, never the next binding of the same number.  A port
+ * Before it serves any hypercall, xensim empties every domain's page the
+ * same way: a send rung before a close or a bind reaches the port as it
+ * was bound then, never the next binding of the same number.  A port
  * that cannot be sent on is dropped and counted: the doorbell has no
  * reply, so a domain that wants EVTCHNOP_send's error sends by hypercall.
  */
