@@ -122,9 +122,11 @@ domain_destroy(struct domain *d)
 {
 	/* A send rung before the end had happened, as a hypercall would. */
 	doorbell_drain(d);
-	xensim_log("domain %u (%s) destroyed: %ju hypercalls; sends %ju by "
-	    "hypercall, %ju by doorbell (%ju wakeups, %ju refused)",
-	    d->d_domid, d->d_name, (uintmax_t)d->d_hypercalls,
+	xensim_log("domain %u (%s) destroyed: %ju hypercalls, %ju events in "
+	    "%ju upcalls; sends %ju by hypercall, %ju by doorbell (%ju "
+	    "wakeups, %ju refused)", d->d_domid, d->d_name,
+	    (uintmax_t)d->d_hypercalls, (uintmax_t)d->d_notify_to,
+	    (uintmax_t)d->d_upcalls,
 	    (uintmax_t)d->d_sends_hc, (uintmax_t)d->d_sends_bell,
 	    (uintmax_t)d->d_bell_wakeups, (uintmax_t)d->d_bells_refused);
 	doorbell_detach(d);
