@@ -3,7 +3,9 @@
  *
  * File descriptors as interrupt lines.  A peer process signals us through
  * an eventfd (xensim's event channels, a vhost-user call fd); one poller
- * thread turns readiness into pv_intr_post().
+ * thread turns readiness into pv_intr_post(), or, for a line bound to a
+ * function, calls it there: Xen's upcall only sorts pending ports into
+ * posts, and a thread of its own cost each event one more wakeup.
  */
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -20,7 +22,13 @@
 #define	INTR_FD_MAX	4096
 
 static pthread_mutex_t	 intr_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct pv_intr	*intr_by_fd[INTR_FD_MAX];
+struct intr_line {
+	struct pv_intr	*il_ih;		/* posted, or */
+	pv_intr_fn_t	*il_fn;		/* called by the poller */
+	void		*il_arg;
+};
+
+static struct intr_line	 intr_by_fd[INTR_FD_MAX];
 static int		 intr_epfd = -1;
 static int		 intr_stopfd = -1;
 static pthread_t	 intr_poller;
@@ -29,6 +37,7 @@ static void *
 intr_poll(void *arg)
 {
 	struct epoll_event ev[16];
+	struct intr_line *il;
 	char buf[64];
 	int i, n, fd;
 
@@ -44,11 +53,15 @@ intr_poll(void *arg)
 			if (fd == intr_stopfd)
 				return (NULL);
 			pthread_mutex_lock(&intr_lock);
-			if (intr_by_fd[fd] != NULL) {
+			il = &intr_by_fd[fd];
+			if (il->il_ih != NULL || il->il_fn != NULL) {
 				while (read(fd, buf, sizeof(buf)) > 0)
 					;
-				pv_intr_post(intr_by_fd[fd]);
 			}
+			if (il->il_ih != NULL)
+				pv_intr_post(il->il_ih);
+			else if (il->il_fn != NULL)
+				il->il_fn(il->il_arg);
 			pthread_mutex_unlock(&intr_lock);
 		}
 	}
@@ -86,8 +99,8 @@ fail_ep:
 	return (error);
 }
 
-int
-pv_hosted_intr_bind_fd(struct pv_intr *ih, int fd)
+static int
+intr_bind(int fd, const struct intr_line *il)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
 	int error = 0;
@@ -97,7 +110,7 @@ pv_hosted_intr_bind_fd(struct pv_intr *ih, int fd)
 	pthread_mutex_lock(&intr_lock);
 	if (intr_epfd < 0 && (error = intr_start()) != 0)
 		goto out;
-	if (intr_by_fd[fd] != NULL) {
+	if (intr_by_fd[fd].il_ih != NULL || intr_by_fd[fd].il_fn != NULL) {
 		error = EBUSY;
 		goto out;
 	}
@@ -105,10 +118,26 @@ pv_hosted_intr_bind_fd(struct pv_intr *ih, int fd)
 		error = errno;
 		goto out;
 	}
-	intr_by_fd[fd] = ih;
+	intr_by_fd[fd] = *il;
 out:
 	pthread_mutex_unlock(&intr_lock);
 	return (error);
+}
+
+int
+pv_hosted_intr_bind_fd(struct pv_intr *ih, int fd)
+{
+	struct intr_line il = { .il_ih = ih };
+
+	return (ih == NULL ? EINVAL : intr_bind(fd, &il));
+}
+
+int
+pv_hosted_intr_bind_fd_fn(int fd, pv_intr_fn_t *fn, void *arg)
+{
+	struct intr_line il = { .il_fn = fn, .il_arg = arg };
+
+	return (fn == NULL ? EINVAL : intr_bind(fd, &il));
 }
 
 void
@@ -117,9 +146,9 @@ pv_hosted_intr_unbind_fd(int fd)
 	if (fd < 0 || fd >= INTR_FD_MAX)
 		return;
 	pthread_mutex_lock(&intr_lock);
-	if (intr_by_fd[fd] != NULL) {
+	if (intr_by_fd[fd].il_ih != NULL || intr_by_fd[fd].il_fn != NULL) {
 		epoll_ctl(intr_epfd, EPOLL_CTL_DEL, fd, NULL);
-		intr_by_fd[fd] = NULL;
+		intr_by_fd[fd] = (struct intr_line){ .il_ih = NULL };
 	}
 	pthread_mutex_unlock(&intr_lock);
 }
@@ -136,7 +165,7 @@ hosted_intr_fini(void)
 		return;
 	pthread_join(intr_poller, NULL);
 	for (fd = 0; fd < INTR_FD_MAX; fd++)
-		intr_by_fd[fd] = NULL;
+		intr_by_fd[fd] = (struct intr_line){ .il_ih = NULL };
 	close(intr_stopfd);
 	close(intr_epfd);
 	intr_stopfd = intr_epfd = -1;

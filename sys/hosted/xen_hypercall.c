@@ -6,6 +6,8 @@
  * would follow a guest handle, the array travels inline, and the reply's
  * copy is written back to it.  Calls are serialised: Xen's hypercalls are
  * synchronous for the calling vCPU, and one socket keeps replies in order.
+ * EVTCHNOP_send to another domain, the one hypercall a driver makes per
+ * batch of I/O, rings xensim's doorbell instead (xen_doorbell.c).
  */
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -30,10 +32,13 @@
 #include <hosted/xensim_proto.h>
 #include <xenpv/hypervisor.h>
 
+#include "hosted_var.h"
+
 static pthread_mutex_t	 hc_lock = PTHREAD_MUTEX_INITIALIZER;
 static int		 hc_fd = -1;
+static uint32_t		 hc_domid;
 static int		 hc_upcall_fd = -1;
-static struct pv_intr	*hc_upcall_ih;
+static bool		 hc_upcall_bound;
 static struct shared_info *hc_shinfo;
 
 static long
@@ -79,10 +84,20 @@ hc_call(uint32_t op, uint32_t cmd, void *arg, size_t len, size_t extra,
 	return (ret);
 }
 
+/* Whether a port's other end is another domain: only those are rung. */
+static bool
+hc_remote(domid_t dom)
+{
+	return (dom != DOMID_SELF && dom != hc_domid);
+}
+
 long
 HYPERVISOR_event_channel_op(int cmd, void *arg)
 {
+	struct evtchn_alloc_unbound *au = arg;
+	struct evtchn_bind_interdomain *bi = arg;
 	size_t len;
+	long ret;
 
 	switch (cmd) {
 	case EVTCHNOP_alloc_unbound:
@@ -92,9 +107,13 @@ HYPERVISOR_event_channel_op(int cmd, void *arg)
 		len = sizeof(struct evtchn_bind_interdomain);
 		break;
 	case EVTCHNOP_close:
+		/* Before the close: no send may ring what is rebound. */
+		xen_bell_forget(((struct evtchn_close *)arg)->port);
 		len = sizeof(struct evtchn_close);
 		break;
 	case EVTCHNOP_send:
+		if (xen_bell_ring(((struct evtchn_send *)arg)->port))
+			return (0);
 		len = sizeof(struct evtchn_send);
 		break;
 	case EVTCHNOP_unmask:
@@ -103,7 +122,14 @@ HYPERVISOR_event_channel_op(int cmd, void *arg)
 	default:
 		return (-ENOSYS);
 	}
-	return (hc_call(XENSIM_OP_EVTCHN, (uint32_t)cmd, arg, len, 0, NULL));
+	ret = hc_call(XENSIM_OP_EVTCHN, (uint32_t)cmd, arg, len, 0, NULL);
+	if (ret == 0 && cmd == EVTCHNOP_alloc_unbound &&
+	    hc_remote(au->remote_dom))
+		xen_bell_allow(au->port);
+	if (ret == 0 && cmd == EVTCHNOP_bind_interdomain &&
+	    hc_remote(bi->remote_dom))
+		xen_bell_allow(bi->local_port);
+	return (ret);
 }
 
 long
@@ -158,6 +184,10 @@ xen_shared_info(void)
 	return (hc_shinfo);
 }
 
+/*
+ * The upcall runs in the interrupt poller: it only sorts pending ports
+ * into posts, so a thread of its own was one more wakeup per event.
+ */
 int
 xen_upcall_establish(pv_intr_fn_t *fn, void *arg)
 {
@@ -165,25 +195,20 @@ xen_upcall_establish(pv_intr_fn_t *fn, void *arg)
 
 	if (hc_upcall_fd < 0)
 		return (ENODEV);
-	if ((error = pv_intr_establish(&hc_upcall_ih, "xen_upcall", fn,
-	    arg)) != 0)
-		return (error);
-	if ((error = pv_hosted_intr_bind_fd(hc_upcall_ih, hc_upcall_fd)) !=
-	    0) {
-		pv_intr_disestablish(hc_upcall_ih);
-		hc_upcall_ih = NULL;
-	}
+	if (hc_upcall_bound)
+		return (EBUSY);
+	if ((error = pv_hosted_intr_bind_fd_fn(hc_upcall_fd, fn, arg)) == 0)
+		hc_upcall_bound = true;
 	return (error);
 }
 
 void
 xen_upcall_disestablish(void)
 {
-	if (hc_upcall_ih == NULL)
+	if (!hc_upcall_bound)
 		return;
 	pv_hosted_intr_unbind_fd(hc_upcall_fd);
-	pv_intr_disestablish(hc_upcall_ih);
-	hc_upcall_ih = NULL;
+	hc_upcall_bound = false;
 }
 
 /* xensim keeps a domain in one process for its whole life. */
@@ -213,11 +238,13 @@ hc_connect(const char *path)
 	return (fd);
 }
 
+/* ATTACH: our RAM, upcall and doorbell (-1: none); the reply's flags. */
 static int
-hc_send_attach(int fd, const struct xensim_attach *at, int memfd, int upfd)
+hc_send_attach(int fd, const struct xensim_attach *at, const int fds[3],
+    uint32_t *flagsp)
 {
 	char buf[sizeof(struct xensim_req) + sizeof(*at)];
-	char cbuf[CMSG_SPACE(2 * sizeof(int))];
+	char cbuf[CMSG_SPACE(3 * sizeof(int))];
 	struct xensim_req req = {
 		.xr_op = XENSIM_OP_ATTACH,
 		.xr_len = sizeof(*at),
@@ -227,24 +254,36 @@ hc_send_attach(int fd, const struct xensim_attach *at, int memfd, int upfd)
 		.msg_iov = &iov,
 		.msg_iovlen = 1,
 		.msg_control = cbuf,
-		.msg_controllen = sizeof(cbuf),
 	};
+	struct xensim_attach_rsp ar;
 	struct xensim_rsp rsp;
+	char rbuf[sizeof(rsp) + sizeof(ar)];
 	struct cmsghdr *cm;
-	int fds[2] = { memfd, upfd };
+	int nfd = fds[2] >= 0 ? 3 : 2;
+	ssize_t n;
 
 	memset(cbuf, 0, sizeof(cbuf));
+	mh.msg_controllen = CMSG_SPACE(nfd * sizeof(int));
 	memcpy(buf, &req, sizeof(req));
 	memcpy(buf + sizeof(req), at, sizeof(*at));
 	cm = CMSG_FIRSTHDR(&mh);
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(fds));
-	memcpy(CMSG_DATA(cm), fds, sizeof(fds));
+	cm->cmsg_len = CMSG_LEN(nfd * sizeof(int));
+	memcpy(CMSG_DATA(cm), fds, nfd * sizeof(int));
 	if (sendmsg(fd, &mh, MSG_NOSIGNAL) != (ssize_t)sizeof(buf))
 		return (errno);
-	if (recv(fd, &rsp, sizeof(rsp), 0) != (ssize_t)sizeof(rsp))
+	n = recv(fd, rbuf, sizeof(rbuf), 0);
+	if (n < (ssize_t)sizeof(rsp))
 		return (EIO);
+	memcpy(&rsp, rbuf, sizeof(rsp));
+	*flagsp = 0;
+	/* Flags only with a whole reply: an older xensim sends none. */
+	if (rsp.xp_ret == 0 && rsp.xp_len == sizeof(ar) &&
+	    n == (ssize_t)sizeof(rbuf)) {
+		memcpy(&ar, rbuf + sizeof(rsp), sizeof(ar));
+		*flagsp = ar.xar_flags;
+	}
 	return ((int)-rsp.xp_ret);
 }
 
@@ -255,15 +294,16 @@ xen_hosted_attach(uint32_t domid, const char *name)
 	const char *path;
 	size_t ram_pages;
 	pv_pfn_t base;
-	int fd, memfd, error;
+	uint32_t flags;
+	int fd, fds[3], error;
 
 	if (hc_fd >= 0)
 		return (EBUSY);
 	path = getenv("XENSTORED_PATH");
 	if (path == NULL || path[0] == '\0')
 		path = "/run/xenstored/socket";
-	memfd = pv_hosted_memfd(&base, &ram_pages);
-	if (memfd < 0)
+	fds[0] = pv_hosted_memfd(&base, &ram_pages);
+	if (fds[0] < 0)
 		return (ENXIO);
 	at.xa_base_pfn = base;
 	at.xa_ram_pages = ram_pages;
@@ -275,15 +315,26 @@ xen_hosted_attach(uint32_t domid, const char *name)
 		error = errno;
 		goto fail;
 	}
-	if ((error = hc_send_attach(fd, &at, memfd, hc_upcall_fd)) != 0)
-		goto fail_efd;
+	fds[1] = hc_upcall_fd;
+	/* No doorbell is no failure: sends then go by hypercall. */
+	fds[2] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if ((error = hc_send_attach(fd, &at, fds, &flags)) != 0)
+		goto fail_bell;
 	hc_shinfo = pv_phystov(pv_ptoa(base + ram_pages +
 	    XENSIM_SPECIAL_SHINFO));
+	hc_domid = domid;
+	if (fds[2] >= 0 && (flags & XENSIM_ATTACH_DOORBELL) != 0)
+		xen_bell_start(fds[2], pv_phystov(pv_ptoa(base + ram_pages +
+		    XENSIM_SPECIAL_DOORBELL)));
+	else if (fds[2] >= 0)
+		close(fds[2]);
 	pthread_mutex_lock(&hc_lock);
 	hc_fd = fd;
 	pthread_mutex_unlock(&hc_lock);
 	return (0);
-fail_efd:
+fail_bell:
+	if (fds[2] >= 0)
+		close(fds[2]);
 	close(hc_upcall_fd);
 	hc_upcall_fd = -1;
 fail:
@@ -294,7 +345,11 @@ fail:
 void
 xen_hosted_detach(void)
 {
+	int fd;
+
 	xen_upcall_disestablish();
+	if ((fd = xen_bell_stop()) >= 0)
+		close(fd);
 	pthread_mutex_lock(&hc_lock);
 	if (hc_fd >= 0)
 		close(hc_fd);

@@ -3,7 +3,9 @@
  *
  * Event channels between two frontend processes, domains 5 and 6, each a
  * hosted kernel attached to the same xensim.  The port number crosses by
- * pipe, as a toolstack would carry it through xenstore.
+ * pipe, as a toolstack would carry it through xenstore.  A send to
+ * another domain rings xensim's doorbell, not a hypercall; xensim counts
+ * both kinds in the line it logs when a domain goes.
  */
 #include <sys/wait.h>
 
@@ -14,7 +16,11 @@
 
 #include <atf-c.h>
 
+#include <hosted/hosted.h>
 #include <hosted/xen.h>
+#include <hosted/xensim_proto.h>
+#include <pv/atomic.h>
+#include <pv/mem.h>
 #include <pv/sync.h>
 #include <xenpv/evtchn.h>
 
@@ -111,15 +117,37 @@ ATF_TC_BODY(interdomain_between_processes, tc)
 	/* Only the one event: the peer's. */
 	ATF_REQUIRE_EQ(pvtest_wait_atleast(&mtx, &events, 2, 0), 1);
 	ATF_REQUIRE_EQ(xen_evtchn_close(port), 0);
+	/* A closed port is never rung: the hypercall gives Xen's error. */
 	ATF_REQUIRE_EQ(xen_evtchn_notify(port), EINVAL);
 	xen_evtchn_fini();
 	xen_hosted_detach();
 	pvtest_fini();
+	/* The events above came by doorbell, the error by hypercall. */
+	ATF_REQUIRE_MSG(xensimtest_log_wait("domain 6 (peer) destroyed: ",
+	    5000) && xensimtest_log_has("sends 0 by hypercall, 1 by doorbell "
+	    "(1 wakeups, 0 refused)"), "the peer's send was no doorbell");
+	ATF_REQUIRE_MSG(xensimtest_log_wait("sends 1 by hypercall, 2 by "
+	    "doorbell (2 wakeups, 0 refused)", 5000),
+	    "the offerer's sends were no doorbells");
 }
 ATF_TC_CLEANUP(interdomain_between_processes, tc)
 {
 	(void)tc;
 	xensimtest_stop();
+}
+
+/*
+ * Domain 5, with a loopback pair: one domain may bind to its own unbound
+ * port.  Events on *ap, sent from *bp, count in events.
+ */
+static void
+loopback_up(const atf_tc_t *tc, evtchn_port_t *ap, evtchn_port_t *bp)
+{
+	xentest_up(tc, 5, 256);
+	pv_mtx_init(&mtx, "test");
+	ATF_REQUIRE_EQ(xen_evtchn_alloc_unbound(DOMID_SELF, ap), 0);
+	ATF_REQUIRE_EQ(xen_evtchn_bind_interdomain(5, *ap, bp), 0);
+	ATF_REQUIRE_EQ(xen_evtchn_bind(*ap, "loop_a", handler, NULL), 0);
 }
 
 ATF_TC_WITH_CLEANUP(masked_port_latches_until_unmasked);
@@ -131,12 +159,7 @@ ATF_TC_BODY(masked_port_latches_until_unmasked, tc)
 {
 	evtchn_port_t a, b;
 
-	/* One domain may bind to its own unbound port: a loopback pair. */
-	xentest_up(tc, 5, 256);
-	pv_mtx_init(&mtx, "test");
-	ATF_REQUIRE_EQ(xen_evtchn_alloc_unbound(DOMID_SELF, &a), 0);
-	ATF_REQUIRE_EQ(xen_evtchn_bind_interdomain(5, a, &b), 0);
-	ATF_REQUIRE_EQ(xen_evtchn_bind(a, "loop_a", handler, NULL), 0);
+	loopback_up(tc, &a, &b);
 	xen_evtchn_mask(a);
 	ATF_REQUIRE_EQ(xen_evtchn_notify(b), 0);
 	ATF_REQUIRE_EQ(xen_evtchn_notify(b), 0);
@@ -160,9 +183,78 @@ ATF_TC_CLEANUP(masked_port_latches_until_unmasked, tc)
 	xensimtest_stop();
 }
 
+/* Set a port's bit as a send does, but leave xensim unwoken. */
+static void
+ring_unheard(evtchn_port_t port)
+{
+	xen_ulong_t *bell;
+	size_t npages;
+	pv_pfn_t base;
+
+	ATF_REQUIRE(pv_hosted_memfd(&base, &npages) >= 0);
+	bell = pv_phystov(pv_ptoa(base + npages + XENSIM_SPECIAL_DOORBELL));
+	pv_fetch_or(&bell[port / 64], (xen_ulong_t)1 << (port % 64));
+}
+
+static int	new_events;
+
+static void
+new_handler(void *arg)
+{
+	(void)arg;
+	pv_mtx_lock(&mtx);
+	new_events++;
+	pv_wakeup(&new_events);
+	pv_mtx_unlock(&mtx);
+}
+
+ATF_TC_WITH_CLEANUP(doorbell_never_rings_a_rebound_port);
+ATF_TC_HEAD(doorbell_never_rings_a_rebound_port, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "a port rung before its close is "
+	    "sent as it was bound; rung after, it is refused, and its next "
+	    "binding hears nothing");
+}
+ATF_TC_BODY(doorbell_never_rings_a_rebound_port, tc)
+{
+	evtchn_port_t a, b, c, d, far;
+
+	loopback_up(tc, &a, &b);
+	/* Rung, then closed before xensim woke: the close sends it first. */
+	ring_unheard(b);
+	ATF_REQUIRE_EQ(xen_evtchn_close(b), 0);
+	ATF_REQUIRE_EQ_MSG(pvtest_wait_atleast(&mtx, &events, 1, 5000), 1,
+	    "a send rung before the close was lost");
+	/* Rung after its close: stale.  The same number is bound anew. */
+	ring_unheard(b);
+	ATF_REQUIRE_EQ(xen_evtchn_alloc_unbound(DOMID_SELF, &c), 0);
+	ATF_REQUIRE_EQ_MSG(c, b, "port %u reused as %u: nothing tested", b,
+	    c);
+	ATF_REQUIRE_EQ(xen_evtchn_bind_interdomain(5, c, &d), 0);
+	/* Xen marks the binder's new port pending: that one event only. */
+	ATF_REQUIRE_EQ(xen_evtchn_test_and_clear(d), 1);
+	ATF_REQUIRE_EQ(xen_evtchn_bind(d, "new", new_handler, NULL), 0);
+	/* A real ring (a port towards dom0) wakes xensim's doorbell. */
+	ATF_REQUIRE_EQ(xen_evtchn_alloc_unbound(0, &far), 0);
+	ATF_REQUIRE_EQ(xen_evtchn_notify(far), 0);
+	pvtest_msleep(100);
+	ATF_REQUIRE_EQ_MSG(pvtest_wait_atleast(&mtx, &new_events, 1, 0), 0,
+	    "the stale ring reached the port's next binding");
+	ATF_REQUIRE_EQ(pvtest_wait_atleast(&mtx, &events, 2, 0), 1);
+	xentest_down();
+	ATF_REQUIRE_MSG(xensimtest_log_wait("by doorbell (1 wakeups, 1 "
+	    "refused)", 5000), "the stale ring was not refused");
+}
+ATF_TC_CLEANUP(doorbell_never_rings_a_rebound_port, tc)
+{
+	(void)tc;
+	xensimtest_stop();
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, interdomain_between_processes);
 	ATF_TP_ADD_TC(tp, masked_port_latches_until_unmasked);
+	ATF_TP_ADD_TC(tp, doorbell_never_rings_a_rebound_port);
 	return (atf_no_error());
 }

@@ -47,21 +47,31 @@ echo "== blkfront over xensim (image in /dev/shm, 256 MiB)"
 run --depth 1 --ops 20000 rand
 run --depth 8 seq
 
-# The same load, depth 32 from 4 submitting threads, on 4 rings and on 1.
-iops()
+# The same load, depth 32 from 4 submitting threads, on 4 rings and on 1:
+# IOPS, the ratio, and per request the notifications (the summary's) and
+# the interrupts (the driver's counter, from --stats).
+MQ_OPS=100000
+# mq LABEL [xbdtool options]: one run; sets iops, npr and ipr.
+mq()
 {
-	sed -n 's/.*: \([0-9]*\) IOPS.*/\1/p'
+	label=$1
+	shift
+	out=$(run --depth 32 --ops $MQ_OPS --threads 4 --stats "$@" rand)
+	iops=$(echo "$out" | sed -n 's/.*: \([0-9]*\) IOPS.*/\1/p')
+	npr=$(echo "$out" | sed -n 's/.* \([0-9.]*\) notifications per.*/\1/p')
+	intr=$(echo "$out" | sed -n 's/^dev\.xbd\.[^.]*\.interrupts=//p')
+	ipr=$(awk -v i="${intr:-0}" -v n=$MQ_OPS 'BEGIN { printf "%.3f", i / n }')
+	echo "$label $(echo "$out" | grep ' IOPS')"
 }
-q4=$(run --depth 32 --ops 100000 --threads 4 rand)
-q1=$(run --depth 32 --ops 100000 --threads 4 --tunable hw.xbd.max_queues=1 \
-    rand)
-echo "4 queues: $q4"
-echo "1 queue:  $q1"
-i4=$(echo "$q4" | iops)
-i1=$(echo "$q1" | iops)
+mq "4 queues:"
+i4=$iops n4=$npr r4=$ipr
+mq "1 queue: " --tunable hw.xbd.max_queues=1
+i1=$iops n1=$npr r1=$ipr
 echo "4 KiB random reads, depth 32, 4 threads: 4 queues $i4 IOPS, 1 queue" \
     "$i1 IOPS, ratio $(awk -v a="$i4" -v b="$i1" \
     'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
+echo "  per request: 4 queues $n4 notifications, $r4 interrupts;" \
+    "1 queue $n1 notifications, $r1 interrupts"
 
 # Frontend instructions per 4 KiB request: callgrind counts only inside
 # pv_blk_submit (queueing, start, kick) and xbd_intr (responses, grants,

@@ -36,7 +36,7 @@ domain_dom0_init(void)
 {
 	memset(&dom0, 0, sizeof(dom0));
 	dom0.d_live = true;
-	dom0.d_memfd = dom0.d_hv_fd = dom0.d_upcall_fd = -1;
+	dom0.d_memfd = dom0.d_hv_fd = dom0.d_upcall_fd = dom0.d_bell_fd = -1;
 	strcpy(dom0.d_name, "Domain-0");
 	domains[0] = &dom0;
 }
@@ -63,7 +63,7 @@ domain_create(uint32_t domid, const char *name, int memfd, uint64_t base_pfn,
 	snprintf(d->d_name, sizeof(d->d_name), "%s", name);
 	d->d_memfd = memfd;
 	d->d_upcall_fd = upcall_fd;
-	d->d_hv_fd = -1;
+	d->d_hv_fd = d->d_bell_fd = -1;
 	d->d_base_pfn = base_pfn;
 	d->d_ram_pages = ram_pages;
 	d->d_mem_pages = ram_pages + XENSIM_SPECIAL_PAGES;
@@ -120,7 +120,16 @@ fail:
 void
 domain_destroy(struct domain *d)
 {
-	xensim_log("domain %u (%s) destroyed", d->d_domid, d->d_name);
+	/* A send rung before the end had happened, as a hypercall would. */
+	doorbell_drain(d);
+	xensim_log("domain %u (%s) destroyed: %ju hypercalls, %ju events in "
+	    "%ju upcalls; sends %ju by hypercall, %ju by doorbell (%ju "
+	    "wakeups, %ju refused)", d->d_domid, d->d_name,
+	    (uintmax_t)d->d_hypercalls, (uintmax_t)d->d_notify_to,
+	    (uintmax_t)d->d_upcalls,
+	    (uintmax_t)d->d_sends_hc, (uintmax_t)d->d_sends_bell,
+	    (uintmax_t)d->d_bell_wakeups, (uintmax_t)d->d_bells_refused);
+	doorbell_detach(d);
 	d->d_live = false;
 	/* The ring connection first: the toolstack forgets the rest. */
 	store_detach(d);

@@ -58,6 +58,10 @@ struct domain {
 	struct evsrc		*d_hv_src;
 	int			 d_upcall_fd;
 	struct shared_info	*d_shinfo;
+	/* The doorbell (hv_doorbell.c); d_bell is NULL without one. */
+	int			 d_bell_fd;
+	struct evsrc		*d_bell_src;
+	xen_ulong_t		*d_bell;
 	struct evtchn		 d_evtchn[EVTCHN_PORTS];
 	uint64_t		 d_hvm_param[HVM_NR_PARAMS];
 	/* Grant table v1: guest frames registered by add_to_physmap. */
@@ -76,6 +80,10 @@ struct domain {
 	uint64_t		 d_notify_to;	/* events delivered to it */
 	uint64_t		 d_upcalls;
 	uint64_t		 d_hypercalls;
+	uint64_t		 d_sends_hc;	/* EVTCHNOP_send by hypercall */
+	uint64_t		 d_sends_bell;	/* ports sent on by doorbell */
+	uint64_t		 d_bell_wakeups;
+	uint64_t		 d_bells_refused; /* rung on a port not bound */
 };
 
 extern struct domain	*domains[DOM_MAX];
@@ -95,8 +103,17 @@ int	evtchn_op(struct domain *d, uint32_t cmd, void *arg, size_t len);
 int	evtchn_dom0_bind(uint32_t remote_dom, uint32_t remote_port,
 	    evtchn_handler_fn *fn, void *arg, uint32_t *portp);
 int	evtchn_dom0_send(uint32_t port);
+/* EVTCHNOP_send on d's port, as the hypercall does it; 0 or an errno. */
+int	evtchn_send(struct domain *d, uint32_t port);
 void	evtchn_dom0_close(uint32_t port);
 void	evtchn_close_all(struct domain *d);
+
+/* hv_doorbell.c */
+int	doorbell_attach(struct domain *d, int fd);
+void	doorbell_detach(struct domain *d);
+/* Send on every port rung and not yet taken. */
+void	doorbell_drain(struct domain *d);
+void	doorbell_drain_all(void);
 
 /* hv_gnttab.c */
 /* gnttab_max_frames for domains created from now on (-o gnttab.*). */

@@ -2,8 +2,9 @@
  * SPDX-License-Identifier: BSD-2-Clause
  *
  * The hypervisor socket.  A frontend process connects, attaches as a
- * domain by handing over its RAM (a memfd) and its upcall eventfd, and
- * then sends one message per hypercall.  Everything in a message is
+ * domain by handing over its RAM (a memfd), its upcall eventfd and, if it
+ * has one, its doorbell eventfd (hv_doorbell.c), and then sends one
+ * message per hypercall.  Everything in a message is
  * checked: the operation, the argument length against what the operation
  * takes, and every index inside.  The connection's end is the domain's
  * death.
@@ -94,6 +95,8 @@ hv_domain_msg(void *arg, uint32_t events)
 		hv_reply(d->d_hv_fd, -EINVAL, NULL, 0);
 		return;
 	}
+	/* Sends rung before this call happened before it. */
+	doorbell_drain_all();
 	memcpy(&req, buf, sizeof(req));
 	alen = (size_t)n - sizeof(req);
 	if (req.xr_len != alen) {
@@ -132,12 +135,12 @@ hv_domain_msg(void *arg, uint32_t events)
 	hv_reply(d->d_hv_fd, ret, a, outlen);
 }
 
-/* Take the two descriptors an ATTACH carries. */
+/* Take the descriptors an ATTACH carries: memfd, upcall, doorbell. */
 static int
-recv_attach(int fd, struct xensim_attach *at, int *memfd, int *upfd)
+recv_attach(int fd, struct xensim_attach *at, int fds[3])
 {
 	char buf[sizeof(struct xensim_req) + sizeof(*at)];
-	char cbuf[CMSG_SPACE(2 * sizeof(int))];
+	char cbuf[CMSG_SPACE(3 * sizeof(int))];
 	struct iovec iov = { buf, sizeof(buf) };
 	struct msghdr mh = {
 		.msg_iov = &iov,
@@ -147,23 +150,18 @@ recv_attach(int fd, struct xensim_attach *at, int *memfd, int *upfd)
 	};
 	struct xensim_req req;
 	struct cmsghdr *cm;
-	int fds[2];
+	size_t nfd;
 	ssize_t n;
 
-	*memfd = *upfd = -1;
+	fds[0] = fds[1] = fds[2] = -1;
 	n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
 	cm = CMSG_FIRSTHDR(&mh);
-	if (cm != NULL && cm->cmsg_level == SOL_SOCKET &&
+	if (n >= 0 && cm != NULL && cm->cmsg_level == SOL_SOCKET &&
 	    cm->cmsg_type == SCM_RIGHTS) {
-		size_t nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-
-		memcpy(fds, CMSG_DATA(cm), (nfd < 2 ? nfd : 2) * sizeof(int));
-		if (nfd >= 1)
-			*memfd = fds[0];
-		if (nfd >= 2)
-			*upfd = fds[1];
+		nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		memcpy(fds, CMSG_DATA(cm), (nfd < 3 ? nfd : 3) * sizeof(int));
 	}
-	if (n != (ssize_t)sizeof(buf) || *memfd < 0 || *upfd < 0)
+	if (n != (ssize_t)sizeof(buf) || fds[0] < 0 || fds[1] < 0)
 		return (EINVAL);
 	memcpy(&req, buf, sizeof(req));
 	if (req.xr_op != XENSIM_OP_ATTACH || req.xr_len != sizeof(*at))
@@ -177,32 +175,41 @@ static void
 hv_attach(void *arg, uint32_t events)
 {
 	struct hv_pending *p = arg;
-	struct xensim_attach at;
+	struct xensim_attach at = { .xa_domid = 0 };
+	struct xensim_attach_rsp ar = { .xar_flags = 0 };
 	struct domain *d;
-	int error, memfd, upfd;
+	int error, fds[3], i;
 
 	(void)events;
 	evloop_del(p->h_src);
-	error = recv_attach(p->h_fd, &at, &memfd, &upfd);
+	error = recv_attach(p->h_fd, &at, fds);
 	if (error == 0)
-		error = domain_create(at.xa_domid, at.xa_name, memfd,
-		    at.xa_base_pfn, at.xa_ram_pages, upfd, &d);
+		error = domain_create(at.xa_domid, at.xa_name, fds[0],
+		    at.xa_base_pfn, at.xa_ram_pages, fds[1], &d);
 	if (error != 0) {
 		xensim_log("attach of domain %u refused: %s", at.xa_domid,
 		    strerror(error));
 		hv_reply(p->h_fd, -error, NULL, 0);
-		if (memfd >= 0)
-			close(memfd);
-		if (upfd >= 0)
-			close(upfd);
+		for (i = 0; i < 3; i++) {
+			if (fds[i] >= 0)
+				close(fds[i]);
+		}
 		close(p->h_fd);
 		free(p);
 		return;
 	}
+	/* Without a usable doorbell the domain sends by hypercall. */
+	if (fds[2] >= 0 && doorbell_attach(d, fds[2]) != 0) {
+		xensim_log("domain %u: its doorbell cannot be polled: sends by hypercall",
+		    d->d_domid);
+		close(fds[2]);
+	}
+	if (d->d_bell != NULL)
+		ar.xar_flags |= XENSIM_ATTACH_DOORBELL;
 	d->d_hv_fd = p->h_fd;
 	free(p);
 	d->d_hv_src = evloop_add(d->d_hv_fd, EPOLLIN, hv_domain_msg, d);
-	hv_reply(d->d_hv_fd, 0, NULL, 0);
+	hv_reply(d->d_hv_fd, 0, &ar, sizeof(ar));
 }
 
 static void

@@ -224,6 +224,7 @@ evtchn_op(struct domain *d, uint32_t cmd, void *arg, size_t len)
 	case EVTCHNOP_close:
 		return (len == sizeof(*cl) ? port_close(d, cl->port) : EINVAL);
 	case EVTCHNOP_send:
+		d->d_sends_hc++;
 		return (len == sizeof(*se) ? port_send(d, se->port) : EINVAL);
 	case EVTCHNOP_unmask:
 		return (len == sizeof(*um) ? port_unmask(d, um->port) : EINVAL);
@@ -247,6 +248,12 @@ evtchn_dom0_bind(uint32_t remote_dom, uint32_t remote_port,
 	e->e_handler = fn;
 	e->e_arg = arg;
 	return (0);
+}
+
+int
+evtchn_send(struct domain *d, uint32_t port)
+{
+	return (port_send(d, port));
 }
 
 int

@@ -43,6 +43,12 @@ int	pv_hosted_memfd(pv_pfn_t *basep, size_t *npagesp);
  * readable is consumed.  Unbinding returns once no post is in progress.
  */
 int	pv_hosted_intr_bind_fd(struct pv_intr *ih, int fd);
+/*
+ * Call fn in the poller thread itself instead, one call at a time: for a
+ * handler that never sleeps and only turns shared state into posts, as
+ * Xen's upcall does, where a thread of its own is one more wakeup.
+ */
+int	pv_hosted_intr_bind_fd_fn(int fd, pv_intr_fn_t *fn, void *arg);
 void	pv_hosted_intr_unbind_fd(int fd);
 
 #endif /* !_HOSTED_HOSTED_H_ */
