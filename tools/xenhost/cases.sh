@@ -117,6 +117,17 @@ image()
 	    fail "no room for a $2 MiB image in $(dirname "$1")"
 }
 
+# vbd_guest IMAGE MIB EXTRA: the case's guest with a fresh random IMAGE
+# of MIB as its xvdb, through loop device $loop; the image's cksum(1) in
+# $want.
+vbd_guest()
+{
+	image "$1" "$2"
+	want=$(cksum <"$1" | cut -d' ' -f1,2)
+	loop=$(losetup -f --show "$1") || fail "losetup"
+	guest_create "$3" "format=raw, vdev=xvdb, access=rw, target=$loop"
+}
+
 # xen_grants: how many entries of the guest's grant table are active
 # (mapped or being copied by another domain), from Xen's own dump of the
 # grant tables (debug key g), into GRANTS.
@@ -245,11 +256,7 @@ imgcheck()
 # as blkback and xenstore show it.
 case_pvh_verify()
 {
-	image /root/disk.img 16
-	want=$(cksum </root/disk.img | cut -d' ' -f1,2)
-	loop=$(losetup -f --show /root/disk.img) || fail "losetup"
-	guest_create "workload=verify,idle kern.guest.idle_secs=300" \
-	    "format=raw, vdev=xvdb, access=rw, target=$loop"
+	vbd_guest /root/disk.img 16 "workload=verify,idle kern.guest.idle_secs=300"
 	log_wait '^idle: up' 120 "the guest did not verify and go idle"
 	got=$(log_value 's/^verify: xvdb: initial cksum //p')
 	[ "$got" = "$want" ] || fail "the guest read cksum '$got', dom0 '$want'"
@@ -466,13 +473,10 @@ log_mark() { LOG_FROM=$(($(wc -l <"$(glog)" 2>/dev/null || echo 0) + 1)); }
 # suspend cancelled, goes on with the same rings, and verifies again.
 case_save_restore()
 {
-	image /root/sr.img 64
-	want=$(cksum </root/sr.img | cut -d' ' -f1,2)
-	loop=$(losetup -f --show /root/sr.img) || fail "losetup"
 	# The idle between the two verifies keeps dom0's checks of the first
 	# from running into the second.
-	guest_create "workload=verify,idle,verify,idle kern.guest.idle_secs=15" \
-	    "format=raw, vdev=xvdb, access=rw, target=$loop"
+	vbd_guest /root/sr.img 64 \
+	    "workload=verify,idle,verify,idle kern.guest.idle_secs=15"
 	old=$DOMID
 	log_wait '^verify: fill 20% of xvdb' 120 "the verify did not start"
 	t0=$(now)
@@ -547,10 +551,7 @@ control_wait()
 # gone, or running again.
 case_shutdown_reboot()
 {
-	image /root/sd.img 4
-	loop=$(losetup -f --show /root/sd.img) || fail "losetup"
-	guest_create "workload=idle kern.guest.idle_secs=300" \
-	    "format=raw, vdev=xvdb, access=rw, target=$loop"
+	vbd_guest /root/sd.img 4 "workload=idle kern.guest.idle_secs=300"
 	log_wait '^idle: up' 60 "the guest did not come up"
 	fe=$(fe_dir 51728)
 	for f in poweroff reboot suspend; do
