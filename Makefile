@@ -272,6 +272,13 @@ xentest:
 	    tools/xenhost/cases.sh; st=$$?; \
 	    tools/xenhost/report.sh $(O)/xenhost/serial.log; exit $$st
 
+# The guest on a BIOS-bootable ISO, booted by GRUB through Multiboot.
+.PHONY: iso
+iso:
+	@tools/deps.sh iso
+	@$(MAKE) --no-print-directory $(GUEST_ELF)
+	@tools/vm/pvkit-iso --kernel $(GUEST_ELF) $(O)/pvkit.iso
+
 .PHONY: bench
 bench:
 	@tools/deps.sh bench

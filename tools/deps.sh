@@ -1,11 +1,11 @@
 #!/bin/sh
 # Install the Debian packages a pvkit target needs, and only those that are
-# missing.  Usage: tools/deps.sh build|test|run|fuzz|bench|xenhost
+# missing.  Usage: tools/deps.sh build|test|run|fuzz|bench|xenhost|iso
 set -eu
 
 usage()
 {
-	echo "usage: tools/deps.sh [build|test|run|fuzz|bench|xenhost]" \
+	echo "usage: tools/deps.sh [build|test|run|fuzz|bench|xenhost|iso]" \
 	    "(default: test)"
 }
 case "${1:-}" in
@@ -18,15 +18,16 @@ build="gcc make libc6-dev linux-libc-dev libxen-dev libatf-dev"
 case "${1:-test}" in
 build)	want="$build" ;;
 test)	want="$build kyua atf-sh xenstore-utils qemu-system-common
-	    qemu-system-x86" ;;
+	    qemu-system-x86 grub-pc-bin grub-common xorriso" ;;
 run)	want="gcc make libc6-dev linux-libc-dev libxen-dev qemu-system-x86" ;;
 fuzz)	want="gcc make libc6-dev libxen-dev clang libclang-rt-14-dev" ;;
 bench)	want="gcc make libc6-dev kyua libxen-dev xenstore-utils valgrind
 	    qemu-system-common fio qemu-system-x86 linux-image-amd64
 	    busybox-static cpio kmod" ;;
 xenhost) want="qemu-system-x86 debootstrap busybox-static cpio xz-utils kmod" ;;
+iso)	want="grub-pc-bin grub-common xorriso" ;;
 *)	echo "deps.sh: unknown set '$1' (expected build, test, run, fuzz," \
-	    "bench or xenhost)" >&2
+	    "bench, xenhost or iso)" >&2
 	exit 2 ;;
 esac
 

@@ -36,8 +36,48 @@
 3:	.long	pvh_start32
 4:	.p2align 2
 
+/*
+ * Multiboot (v1), for loaders without PVH: QEMU's xenfv machine under a
+ * Xen HVM domU, and GRUB.  The address fields (flag 16) are there
+ * because QEMU will not load a 64-bit ELF by its headers: it loads the
+ * file from .text's offset at __kernel_start, as the ELF would be.  The
+ * header must sit in the file's first 8 KiB: it follows the note.
+ */
+#define	MB_MAGIC	0x1badb002
+#define	MB_LOADER_MAGIC	0x2badb002
+#define	MB_MEMINFO	0x00000002
+#define	MB_AOUT_KLUDGE	0x00010000
+#define	MB_FLAGS	(MB_MEMINFO | MB_AOUT_KLUDGE)
+
+	.section .multiboot, "a"
+	.p2align 2
+mb_header:
+	.long	MB_MAGIC
+	.long	MB_FLAGS
+	.long	-(MB_MAGIC + MB_FLAGS)
+	.long	mb_header		/* header_addr */
+	.long	__kernel_start		/* load_addr */
+	.long	__data_end		/* load_end_addr */
+	.long	__kernel_end		/* bss_end_addr */
+	.long	mb_start32		/* entry_addr */
+
 	.section .text.boot, "ax"
 	.code32
+	/*
+	 * 32-bit protected mode, paging off, %eax the loader's magic and
+	 * %ebx the multiboot information: the PVH path from here, told
+	 * which structure %ebx points to.
+	 */
+	.globl	mb_start32
+mb_start32:
+	cli
+	cmpl	$MB_LOADER_MAGIC, %eax
+	jne	1f
+	movl	$1, boot_multiboot
+	jmp	pvh_start32
+1:	hlt
+	jmp	1b
+
 	.globl	pvh_start32
 pvh_start32:
 	cli
@@ -219,11 +259,13 @@ gdt_desc:
 	.word	gdt_end - gdt - 1
 	.quad	gdt
 
-	.globl	boot_start_info, boot_tsc_entry
+	.globl	boot_start_info, boot_tsc_entry, boot_multiboot
 	.p2align 3
 boot_tsc_entry:
 	.quad	0
 boot_start_info:
+	.long	0
+boot_multiboot:				/* 1: %ebx was multiboot's, not PVH's */
 	.long	0
 
 	.bss

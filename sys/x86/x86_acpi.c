@@ -151,6 +151,36 @@ acpi_ecam(uint64_t *pap, unsigned *bus0p, unsigned *bus1p)
 	return (true);
 }
 
+static uint64_t
+rsdp_scan(uint64_t pa, uint64_t len)
+{
+	const uint8_t *p;
+	uint64_t off;
+
+	for (off = 0; off + 20 <= len; off += 16) {
+		p = (const uint8_t *)(uintptr_t)(pa + off);
+		if (memcmp(p, "RSD PTR ", 8) == 0 && sum_ok(p, 20))
+			return (pa + off);
+	}
+	return (0);
+}
+
+uint64_t
+acpi_find_rsdp(void)
+{
+	const volatile uint16_t *bda = (const volatile uint16_t *)0x40e;
+	uint64_t ebda, pa = 0;
+
+	/* The EBDA's segment is in the BIOS data area; the compiler would
+	 * take a pointer this low for a null one. */
+	__asm__("" : "+r"(bda));
+	ebda = (uint64_t)*bda << 4;
+
+	if (ebda >= 0x80000 && ebda < 0xa0000)
+		pa = rsdp_scan(ebda, 1024);
+	return (pa != 0 ? pa : rsdp_scan(0xe0000, 0x20000));
+}
+
 int
 acpi_init(uint64_t rsdp_pa)
 {

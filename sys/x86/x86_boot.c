@@ -62,20 +62,32 @@ void
 x86_boot(uint32_t start_info_pa)
 {
 	const struct hvm_start_info *si;
+	const char *why;
 	uint64_t rsdp;
 	int error;
 
 	boot_tsc_main = rdtsc();
-	/* On Xen the console is the hypervisor's from here on. */
-	if (xen_early_init())
+	/*
+	 * On Xen the console is the hypervisor's from here on, but for an
+	 * HVM domain (the one that comes through Multiboot): QEMU gives it
+	 * a COM1, and its PV console goes to no log.
+	 */
+	if (xen_early_init() && !boot_multiboot)
 		xencons_init();
 	else
 		uart_init();
-	si = (const struct hvm_start_info *)(uintptr_t)start_info_pa;
-	if (start_info_pa == 0 || si->magic != XEN_HVM_START_MAGIC_VALUE)
-		boot_fail("bad hvm_start_info magic");
-	boot_copy_start_info(si);
-	rsdp = si->rsdp_paddr;
+	if (boot_multiboot) {
+		if ((why = multiboot_copy(start_info_pa)) != NULL)
+			boot_fail(why);
+		rsdp = 0;
+	} else {
+		si = (const struct hvm_start_info *)(uintptr_t)start_info_pa;
+		if (start_info_pa == 0 ||
+		    si->magic != XEN_HVM_START_MAGIC_VALUE)
+			boot_fail("bad hvm_start_info magic");
+		boot_copy_start_info(si);
+		rsdp = si->rsdp_paddr;
+	}
 
 	idt_init();
 	sched_init();
@@ -89,10 +101,16 @@ x86_boot(uint32_t start_info_pa)
 		pv_panic("pv_kern_init: error %d", error);
 	if ((error = mem_add_ram()) != 0)
 		pv_panic("giving RAM to the page allocator: error %d", error);
+	/* Before any driver looks for a disk.  PVH has no such ports. */
+	if (xen_present() && boot_multiboot && xen_hvm_unplug() != 0)
+		pv_printf("xen: no Xen platform device to unplug disks with\n");
 	if (xen_present())
-		pv_printf("xen: Xen %u.%u, PVH domain\n", xen_version() >> 16,
-		    xen_version() & 0xffff);
+		pv_printf("xen: Xen %u.%u, %s domain\n", xen_version() >> 16,
+		    xen_version() & 0xffff, xen_hvm() ? "HVM" : "PVH");
 
+	/* Multiboot passes no RSDP: it is where the BIOS put it. */
+	if (rsdp == 0)
+		rsdp = acpi_find_rsdp();
 	if (acpi_init(rsdp) != 0)
 		pv_printf("acpi: no usable MADT; IOAPIC assumed at %#jx\n",
 		    (uintmax_t)acpi_ioapic_addr());

@@ -77,11 +77,17 @@ md_cnputs(const char *s, size_t len)
 	size_t i;
 
 	/* A PVH domain has no UART: its console is Xen's. */
-	if (xen_present()) {
+	if (xen_present() && !boot_multiboot) {
 		if (!xencons_write(s, len))
 			xen_console_io_write(s, len);
 		return;
 	}
+	/*
+	 * An HVM domain's COM1 is QEMU's, an exit to dom0 a byte: Xen's own
+	 * console (xl dmesg) has each line too, and sooner.
+	 */
+	if (xen_present())
+		xen_console_io_write(s, len);
 	for (i = 0; i < len; i++) {
 		if (s[i] == '\n')
 			uart_putc('\r');

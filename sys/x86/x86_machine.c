@@ -44,7 +44,8 @@ pv_machine_report(void)
 		brand[48] = '\0';
 	}
 	pv_mem_stats(&ms);
-	pv_printf("pvkit guest: x86-64, PVH boot\n");
+	pv_printf("pvkit guest: x86-64, %s boot\n", boot_multiboot ? "Multiboot" :
+	    "PVH");
 	pv_printf("cpu: %s \"%s\", %u CPU(s) in the MADT (using the BSP, "
 	    "apic id %u)\n", vendor, brand, acpi_cpu_count(), lapic_id());
 	pv_printf("clock: TSC %ju.%03ju MHz (%s), LAPIC timer %ju kHz\n",
@@ -58,7 +59,7 @@ pv_machine_report(void)
 	pv_printf("cmdline: \"%s\"\n", boot_cmdline);
 	pv_printf("tunables: \"%s\"\n", boot_tunables);
 	/* QEMU starts the TSC at 0 on reset, under TCG and KVM alike. */
-	pv_printf("boot: reset to PVH entry %ju us, entry to kernel main "
+	pv_printf("boot: reset to entry %ju us, entry to kernel main "
 	    "%ju us, main to here %ju us\n",
 	    (uintmax_t)(tsc_to_ns(boot_tsc_entry) / 1000),
 	    (uintmax_t)(tsc_to_ns(boot_tsc_main - boot_tsc_entry) / 1000),

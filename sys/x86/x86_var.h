@@ -26,6 +26,9 @@ struct trapframe;
 /* x86_boot.c */
 extern uint64_t	boot_tsc_entry;		/* locore: TSC at the PVH entry */
 extern uint32_t	boot_start_info;
+extern uint32_t	boot_multiboot;		/* locore: entered through multiboot */
+/* x86_multiboot.c: the loader's command line and memory map; NULL or why. */
+const char *multiboot_copy(uint32_t mbi_pa);
 
 /* x86_cons.c: COM1, and leaving QEMU. */
 void	uart_init(void);
@@ -75,6 +78,8 @@ struct acpi_irq {
 	bool		ai_active_low;
 };
 int	acpi_init(uint64_t rsdp_pa);
+/* The RSDP where a BIOS leaves it (EBDA, 0xe0000-0xfffff); 0: none. */
+uint64_t acpi_find_rsdp(void);
 uint64_t acpi_ioapic_addr(void);
 unsigned acpi_cpu_count(void);
 /* Segment 0's ECAM window from the MCFG; false when there is none. */

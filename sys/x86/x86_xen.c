@@ -364,6 +364,9 @@ xen_platform_suspend(void)
 		    (upcall_isrc != NULL && callback_vector_set() != 0))
 			rc = -EIO;
 		xencons_init();
+		/* The new domain's QEMU has its emulated disks back. */
+		if (xen_hvm())
+			(void)xen_hvm_unplug();
 	}
 	intr_restore(rflags);
 	if (rc < 0)

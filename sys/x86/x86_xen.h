@@ -20,6 +20,10 @@ int	xen_hvm_param(unsigned idx, uint64_t *valp);
 /* SHUTDOWN_poweroff, SHUTDOWN_crash, ... */
 void	xen_shutdown(unsigned reason);
 
+/* x86_xenhvm.c: an HVM domain unplugs QEMU's emulated disks and NICs. */
+int	xen_hvm_unplug(void);
+bool	xen_hvm(void);
+
 /* shared_info over a page of RAM; after the page allocator is up. */
 int	xen_shared_info_init(void);
 

@@ -63,6 +63,7 @@ help_case pvkit_imgcheck	bin pvkit-imgcheck
 help_case membw			bin membw
 help_case pvkit_vm		src vm/pvkit-vm
 help_case pvkit_run		src vm/pvkit-run
+help_case pvkit_iso		src vm/pvkit-iso
 help_case xenhost_build		src xenhost/build.sh
 help_case xenhost_run		src xenhost/run.sh
 help_case xenhost_report	src xenhost/report.sh

@@ -83,7 +83,8 @@ main(int argc, char **argv)
 		return (2);
 	}
 	n = 0;
-	for (s = 0; s - first < count &&
+	/* Unsigned: s - first is only a distance once s has reached first. */
+	for (s = 0; (s < first || s - first < count) &&
 	    fread(buf, 1, sizeof(buf), f) == sizeof(buf); s++) {
 		if (s < first)
 			continue;

@@ -54,6 +54,27 @@ modern_body()
 	last_line_is "pvkit guest: PASS"
 }
 
+guest_case iso "GRUB from an ISO boots the same guest.elf by Multiboot"
+iso_body()
+{
+	pvtest_require_peer grub-common grub-mkrescue
+	pvtest_require_peer xorriso xorriso
+	guest_find
+	atf_check -o ignore "$PVTEST_SRCDIR/tools/vm/pvkit-iso" \
+	    --kernel "$GUEST_ELF" --append "workload=verify" pvkit.iso
+	random_image disk.img 8
+	guest_boot 0 --cdrom pvkit.iso --disk disk.img
+	atf_check -o match:'^pvkit guest: x86-64, Multiboot boot' cat console.log
+	# The memory map and the ACPI tables came from the loader and BIOS.
+	atf_check -o match:'^memory: 25[0-9] MiB RAM' cat console.log
+	atf_check -o match:'^cpu: .* 1 CPU\(s\) in the MADT' cat console.log
+	atf_check -o match:'^cmdline: "workload=verify"' cat console.log
+	initial_sum_is vtbd0 disk.img.orig
+	disk_passed vtbd0
+	imgcheck disk.img 1
+	last_line_is "pvkit guest: PASS"
+}
+
 guest_case legacy "a transitional device forced legacy (disable-modern=on)"
 legacy_body()
 {
@@ -188,7 +209,7 @@ make_run_body()
 
 atf_init_test_cases()
 {
-	for c in modern legacy intx two_disks_one_readonly smp1 \
+	for c in modern iso legacy intx two_disks_one_readonly smp1 \
 	    smp2_multiqueue no_disk zero_size_disk bench resize make_run; do
 		atf_add_test_case $c
 	done

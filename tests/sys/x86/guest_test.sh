@@ -17,7 +17,7 @@ selftest_body()
 	atf_check -o match:'^selftest: kern.log_level = 7: ok' cat console.log
 	atf_check -o match:'^pvkit guest: x86-64, PVH boot' cat console.log
 	atf_check -o match:'^memory: [0-9]+ MiB RAM' cat console.log
-	atf_check -o match:'^boot: reset to PVH entry [0-9]+ us' cat console.log
+	atf_check -o match:'^boot: reset to entry [0-9]+ us' cat console.log
 	atf_check -o match:'^pci0:0:0\.0: 8086:1237 class 06\.00\.00' \
 	    cat console.log
 	for t in "threads x" "timeout after" "woken after" \
