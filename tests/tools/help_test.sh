@@ -69,6 +69,7 @@ help_case xenhost_run		src xenhost/run.sh
 help_case xenhost_report	src xenhost/report.sh
 help_case blkfront_bench	src bench/blkfront_bench.sh
 help_case guest_bench		src bench/guest_bench.sh
+help_case xen_bench		src bench/xen_bench.sh
 help_case vtblk_bench		src bench/vtblk_bench.sh
 help_case deps			src deps.sh
 help_case kyua_run		src kyua-run.sh

@@ -27,6 +27,7 @@
 # wrote), beside the guest's own console lines.
 
 PATH=/usr/lib/xen-4.17/bin:$PATH
+. /dom0.subr
 CASE=""
 SELF=$0
 
@@ -78,33 +79,12 @@ log_wait()
 log_value() { tr -d '\r' <"$(glog)" | sed -n "$1" | head -n 1; }
 
 # guest_create EXTRA [DISK...]: the case's PVH guest, with kernel command
-# line EXTRA and the xl disk specs given.  tsc_mode native: QEMU's SVM
-# has no NRIPS, so an emulated RDTSCP would kill a PVH guest.
+# line EXTRA and the xl disk specs given.
 guest_create()
 {
 	extra=$1
 	shift
-	{
-		echo "name = \"$CASE\""
-		echo 'type = "pvh"'
-		echo 'kernel = "/root/guest.elf"'
-		echo "extra = \"$extra\""
-		echo 'memory = 128'
-		echo 'maxmem = 128'
-		echo 'vcpus = 1'
-		echo 'tsc_mode = "native"'
-		echo 'on_crash = "preserve"'
-		echo "on_poweroff = \"${ON_POWEROFF:-preserve}\""
-		if [ $# -gt 0 ]; then
-			printf 'disk = [ '
-			sep=""
-			for d in "$@"; do
-				printf "%s'%s'" "$sep" "$d"
-				sep=", "
-			done
-			echo ' ]'
-		fi
-	} >"/root/$CASE.cfg"
+	pvh_cfg "$CASE" /root/guest.elf "$extra" "$@" >"/root/$CASE.cfg"
 	xl create "/root/$CASE.cfg" || fail "xl create"
 	DOMID=$(domid)
 	say "domain $DOMID created: extra=\"$extra\" disks: $*"

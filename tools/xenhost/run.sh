@@ -15,7 +15,8 @@
 #   -h, --help             print this and exit
 #
 # The script runs as /test.sh under dom0's /bin/sh, in /root, with the xl
-# toolstack at /usr/lib/xen-4.17/bin (on PATH).  It reaches dom0 in a
+# toolstack at /usr/lib/xen-4.17/bin (on PATH) and this directory's
+# dom0.subr, the helpers it may source, as /dom0.subr.  It reaches dom0 in a
 # second, small newc cpio that is appended to dom0.cpio: Linux unpacks
 # concatenated archives into one initramfs, while Xen hands dom0 only one
 # multiboot module as its initrd, so the two must be one file.
@@ -106,11 +107,13 @@ now() { date +%s.%N | cut -c1-14; }
 since() { echo "$1 $2" | awk '{ printf "%.1f", $2 - $1 }'; }
 t0=$(now)
 
-# The test's own archive: /test.sh and the --file copies.  Only entries
-# below /, and directories 0755: the kernel would chmod what exists.
+# The test's own archive: /test.sh, /dom0.subr and the --file copies.
+# Only entries below /, and directories 0755: the kernel would chmod what
+# exists.
 stage="$work/stage"
 mkdir -m 755 "$stage"
 cp "$test_sh" "$stage/test.sh" && chmod 755 "$stage/test.sh"
+cp "$here/dom0.subr" "$stage/dom0.subr"
 printf '%s' "$files" | while IFS= read -r spec; do
 	[ -n "$spec" ] || continue
 	src=${spec%%:/*}
