@@ -559,7 +559,7 @@ case_shutdown_reboot()
 	xl list "$CASE" >/dev/null 2>&1 && fail "the domain is still listed"
 	say "xl list no longer shows it"
 
-	guest_create "workload=idle kern.guest.idle_secs=300" \
+	ON_REBOOT=restart guest_create "workload=idle kern.guest.idle_secs=300" \
 	    "format=raw, vdev=xvdb, access=rw, target=$loop"
 	old=$DOMID
 	log_wait '^idle: up' 60 "the guest did not come up"
