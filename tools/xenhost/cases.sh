@@ -594,6 +594,60 @@ case_shutdown_reboot()
 	losetup -d "$loop"
 }
 
+# The same guest.elf as an HVM domain, booted by GRUB from an emulated
+# CD-ROM (/root/pvkit.iso, workload=verify,idle): it finds Xen, unplugs
+# QEMU's emulated disks before it looks for one, and verifies its vbd
+# through blkfront; dom0 checks the sum and every stamp.  Its console is
+# QEMU's COM1, in the case's log.
+case_hvm_iso()
+{
+	[ -f /root/pvkit.iso ] || fail "no /root/pvkit.iso (pvkit-iso failed?)"
+	image /root/hvm.img 16
+	want=$(cksum </root/hvm.img | cut -d' ' -f1,2)
+	loop=$(losetup -f --show /root/hvm.img) || fail "losetup"
+	cat >"/root/$CASE.cfg" <<EOC
+name = "$CASE"
+type = "hvm"
+boot = "d"
+memory = 128
+vcpus = 1
+tsc_mode = "native"
+serial = "file:$(glog)"
+nographic = 1
+vnc = 0
+sdl = 0
+on_crash = "preserve"
+on_poweroff = "preserve"
+disk = [ 'format=raw, vdev=xvda, access=rw, target=$loop',
+    'format=raw, vdev=hdc, access=ro, devtype=cdrom, target=/root/pvkit.iso' ]
+EOC
+	xl create "/root/$CASE.cfg" || fail "xl create"
+	DOMID=$(domid)
+	say "HVM domain $DOMID created, booting the ISO"
+	log_wait '^idle: up' 240 "the HVM guest did not verify and go idle"
+	for l in '^pvkit guest: x86-64, Multiboot boot' \
+	    '^xen: HVM domain: emulated disks and NICs unplugged' \
+	    '^xen: Xen [0-9.]*, HVM domain'; do
+		line=$(tr -d '\r' <"$(glog)" | grep -m 1 "$l") ||
+		    fail "no \"$l\" from the guest"
+		say "guest: $line"
+	done
+	# Unplugged: xvda went through blkback, not QEMU's IDE.
+	st=/sys/bus/xen-backend/devices/vbd-$DOMID-51712/statistics
+	[ "$(cat $st/wr_req 2>/dev/null || echo 0)" -gt 0 ] ||
+	    fail "blkback served no write to xvda"
+	say "blkback served $(cat $st/wr_req) writes and $(cat $st/rd_req) reads"
+	line=$(log_value '/^verify: xvda: [0-9]* sectors/p')
+	say "guest: $line"
+	echo "$line" | grep -q ', 0 mismatches, 0 errors' ||
+	    fail "the HVM guest's verify failed: $line"
+	got=$(log_value 's/^verify: xvda: initial cksum //p')
+	[ "$got" = "$want" ] || fail "the guest read cksum '$got', dom0 '$want'"
+	xl destroy "$CASE"
+	losetup -d "$loop"
+	imgcheck /root/hvm.img 1
+}
+
 # mem_is MIB: xl list shows the domain at MIB within 10 s.
 mem_is()
 {

@@ -25,6 +25,8 @@ xen_case save_restore "xl save mid-verify and xl restore: the verify" \
     "ends clean in the new domain; xl save -c: a cancelled suspend"
 xen_case shutdown_reboot "xl shutdown and xl reboot: acknowledged within" \
     "2 s, disks closed, the domain shut down or running again"
+xen_case hvm_iso "the same guest.elf as an HVM domain from a GRUB ISO:" \
+    "emulated disks unplugged, verify through blkfront"
 
 atf_init_test_cases()
 {
