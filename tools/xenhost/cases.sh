@@ -108,6 +108,19 @@ vbd_guest()
 	guest_create "$3" "format=raw, vdev=xvdb, access=rw, target=$loop"
 }
 
+# verified_clean VDEV: the guest's first verify of VDEV ended with 0
+# mismatches and 0 errors, and the sum it read first is $want.
+verified_clean()
+{
+	line=$(log_value "/^verify: $1: [0-9]* sectors/p")
+	say "guest: $line"
+	echo "$line" | grep -q ', 0 mismatches, 0 errors' ||
+	    fail "the guest's verify of $1 failed: $line"
+	got=$(log_value "s/^verify: $1: initial cksum //p")
+	[ "$got" = "$want" ] || fail "the guest read cksum '$got', dom0 '$want'"
+	say "the guest's initial cksum of $1 is cksum(1)'s: $got"
+}
+
 # xen_grants: how many entries of the guest's grant table are active
 # (mapped or being copied by another domain), from Xen's own dump of the
 # grant tables (debug key g), into GRANTS.
@@ -238,13 +251,7 @@ case_pvh_verify()
 {
 	vbd_guest /root/disk.img 16 "workload=verify,idle kern.guest.idle_secs=300"
 	log_wait '^idle: up' 120 "the guest did not verify and go idle"
-	got=$(log_value 's/^verify: xvdb: initial cksum //p')
-	[ "$got" = "$want" ] || fail "the guest read cksum '$got', dom0 '$want'"
-	say "the guest's initial cksum is cksum(1)'s: $got"
-	line=$(log_value '/^verify: xvdb: [0-9]* sectors/p')
-	say "guest: $line"
-	echo "$line" | grep -q ', 0 mismatches, 0 errors' ||
-	    fail "the guest's verify failed: $line"
+	verified_clean xvdb
 
 	fe=$(fe_dir 51728)
 	be=$(be_dir 51728)
@@ -475,12 +482,7 @@ case_save_restore()
 	log_wait "^xen: resumed as domain $DOMID" 60 "the guest did not resume"
 	say "guest: $(log_value '/^xvdb: new domain: /p')"
 	log_wait '^verify: xvdb: [0-9]+ sectors' 300 "the verify did not end"
-	line=$(log_value '/^verify: xvdb: [0-9]* sectors/p')
-	say "guest: $line"
-	echo "$line" | grep -q ', 0 mismatches, 0 errors' ||
-	    fail "the verify across the save failed: $line"
-	got=$(log_value 's/^verify: xvdb: initial cksum //p')
-	[ "$got" = "$want" ] || fail "the guest read cksum '$got', dom0 '$want'"
+	verified_clean xvdb
 	be=$(be_dir 51728)
 	case "$be" in
 	*/vbd/$DOMID/*)	;;
@@ -637,12 +639,7 @@ EOC
 	[ "$(cat $st/wr_req 2>/dev/null || echo 0)" -gt 0 ] ||
 	    fail "blkback served no write to xvda"
 	say "blkback served $(cat $st/wr_req) writes and $(cat $st/rd_req) reads"
-	line=$(log_value '/^verify: xvda: [0-9]* sectors/p')
-	say "guest: $line"
-	echo "$line" | grep -q ', 0 mismatches, 0 errors' ||
-	    fail "the HVM guest's verify failed: $line"
-	got=$(log_value 's/^verify: xvda: initial cksum //p')
-	[ "$got" = "$want" ] || fail "the guest read cksum '$got', dom0 '$want'"
+	verified_clean xvda
 	xl destroy "$CASE"
 	losetup -d "$loop"
 	imgcheck /root/hvm.img 1
