@@ -97,14 +97,20 @@ image()
 	    fail "no room for a $2 MiB image in $(dirname "$1")"
 }
 
-# vbd_guest IMAGE MIB EXTRA: the case's guest with a fresh random IMAGE
-# of MIB as its xvdb, through loop device $loop; the image's cksum(1) in
-# $want.
-vbd_guest()
+# loop_image IMAGE MIB: a fresh random IMAGE of MIB on loop device
+# $loop, its cksum(1) in $want.
+loop_image()
 {
 	image "$1" "$2"
 	want=$(cksum <"$1" | cut -d' ' -f1,2)
 	loop=$(losetup -f --show "$1") || fail "losetup"
+}
+
+# vbd_guest IMAGE MIB EXTRA: the case's guest with loop_image's disk as
+# its xvdb.
+vbd_guest()
+{
+	loop_image "$1" "$2"
 	guest_create "$3" "format=raw, vdev=xvdb, access=rw, target=$loop"
 }
 
@@ -329,8 +335,7 @@ attach_verified()
 
 case_attach_phy()
 {
-	image /root/hot.img 8
-	loop=$(losetup -f --show /root/hot.img) || fail "losetup"
+	loop_image /root/hot.img 8
 	guest_create "workload=idle kern.guest.idle_secs=300"
 	attach_verified "format=raw, vdev=xvdc, access=rw, target=$loop" vbd
 	hot_detach xvdc 51744
@@ -373,8 +378,7 @@ case_attach_qdisk()
 # page anyway, and trusted=0 would change nothing.
 case_attach_untrusted()
 {
-	image /root/hot.img 8
-	loop=$(losetup -f --show /root/hot.img) || fail "losetup"
+	loop_image /root/hot.img 8
 	guest_create "workload=idle kern.guest.idle_secs=300 hw.xbd.persistent=0"
 	guest_grants "at the start"
 	xl pause "$CASE" || fail "xl pause"
@@ -407,8 +411,7 @@ case_attach_untrusted()
 # grant.
 case_detach_busy()
 {
-	image /root/hot.img 8
-	loop=$(losetup -f --show /root/hot.img) || fail "losetup"
+	loop_image /root/hot.img 8
 	guest_create "workload=idle kern.guest.idle_secs=300 kern.guest.hot_write=1"
 	hot_attach "format=raw, vdev=xvdc, access=rw, target=$loop"
 	log_wait '^hotwrite: xvdc: writing' 60 "the guest did not start writing"
@@ -615,9 +618,7 @@ case_shutdown_reboot()
 case_hvm_iso()
 {
 	[ -f /root/pvkit.iso ] || fail "no /root/pvkit.iso (pvkit-iso failed?)"
-	image /root/hvm.img 16
-	want=$(cksum </root/hvm.img | cut -d' ' -f1,2)
-	loop=$(losetup -f --show /root/hvm.img) || fail "losetup"
+	loop_image /root/hvm.img 16
 	cat >"/root/$CASE.cfg" <<EOC
 name = "$CASE"
 type = "hvm"
