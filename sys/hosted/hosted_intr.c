@@ -54,9 +54,12 @@ intr_poll(void *arg)
 				return (NULL);
 			pthread_mutex_lock(&intr_lock);
 			il = &intr_by_fd[fd];
+			/*
+			 * One read: it clears an eventfd, and what a pipe has
+			 * left makes the (level-triggered) wait return again.
+			 */
 			if (il->il_ih != NULL || il->il_fn != NULL) {
-				while (read(fd, buf, sizeof(buf)) > 0)
-					;
+				(void)read(fd, buf, sizeof(buf));
 			}
 			if (il->il_ih != NULL)
 				pv_intr_post(il->il_ih);

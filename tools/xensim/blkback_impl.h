@@ -200,7 +200,7 @@ int	vbd_connect_early(struct vbd *v);
 void	vbd_disconnect(struct vbd *v);
 
 /* blkback_ring.c */
-int	bb_ring_init(void);
+void	bb_ring_init(void);
 void	bb_ring_fini(void);
 /* Every request a ring took, whatever its operation. */
 uint64_t bb_stats_requests(const struct bb_stats *s);

@@ -6,21 +6,19 @@
  * stretch of memory: each granted frame is mapped from the domain's
  * memfd into a reserved range, as Xen's grant map does for a backend.
  *
- * An event from the frontend only queues its ring; the event loop then
- * takes the queued rings in turn and serves each as Linux blkback's
- * do_block_io_op does, with a budget so that a frontend producing
+ * An event from the frontend only queues its ring; at the end of each
+ * round of events the loop takes the queued rings in turn and serves
+ * each as Linux blkback's do_block_io_op does, with a budget so that a frontend producing
  * without end cannot hold the loop.  Requests are copied from the ring
  * once and only the copy is looked at.  A producer index more than a
  * ring ahead of what we answered is a broken frontend: its ring stops.
  * When faults are asked for, responses go through blkback_fault.c, which
  * may hold, stage, reorder or spoil them, or stop the ring on purpose.
  */
-#include <sys/eventfd.h>
 #include <sys/mman.h>
 
 #include <errno.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include <pv/libkern.h>
 
@@ -30,8 +28,6 @@
 #include "evloop.h"
 #include "xensim.h"
 
-static int			 io_efd = -1;
-static struct evsrc		*io_src;
 static TAILQ_HEAD(, bb_ring)	 kickq = TAILQ_HEAD_INITIALIZER(kickq);
 static unsigned			 kickq_len;
 
@@ -42,14 +38,6 @@ ring_max_segs(const struct vbd *v)
 	    v->v_max_indirect));
 }
 
-static void
-ring_wake(void)
-{
-	uint64_t one = 1;
-
-	(void)write(io_efd, &one, sizeof(one));
-}
-
 void
 ring_kick(struct bb_ring *r)
 {
@@ -58,7 +46,6 @@ ring_kick(struct bb_ring *r)
 	r->r_kicked = true;
 	TAILQ_INSERT_TAIL(&kickq, r, r_kick);
 	kickq_len++;
-	ring_wake();
 }
 
 /* Dom0's end of the ring's channel: may run inside a guest's hypercall. */
@@ -268,17 +255,13 @@ ring_run(struct bb_ring *r)
 	} while (more);
 }
 
-static void
-io_run(void *arg, uint32_t events)
+/* The loop's end of round; true while a ring out of budget waits. */
+static bool
+io_run(void)
 {
 	struct bb_ring *r;
 	unsigned n;
-	uint64_t cnt;
 
-	(void)arg;
-	(void)events;
-	if (read(io_efd, &cnt, sizeof(cnt)) != sizeof(cnt))
-		return;
 	/* Only those queued now: a ring out of budget queues itself again. */
 	for (n = kickq_len; n > 0 && (r = TAILQ_FIRST(&kickq)) != NULL;
 	    n--) {
@@ -287,26 +270,17 @@ io_run(void *arg, uint32_t events)
 		r->r_kicked = false;
 		ring_run(r);
 	}
-	if (!TAILQ_EMPTY(&kickq))
-		ring_wake();
+	return (!TAILQ_EMPTY(&kickq));
 }
 
-int
+void
 bb_ring_init(void)
 {
-	if ((io_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
-		return (errno);
-	if ((io_src = evloop_add(io_efd, EPOLLIN, io_run, NULL)) == NULL)
-		return (ENOMEM);
-	return (0);
+	evloop_set_round(io_run);
 }
 
 void
 bb_ring_fini(void)
 {
-	evloop_del(io_src);
-	io_src = NULL;
-	if (io_efd >= 0)
-		close(io_efd);
-	io_efd = -1;
+	evloop_set_round(NULL);
 }

@@ -572,7 +572,8 @@ blkback_init(void)
 {
 	int error;
 
-	if ((error = bb_ring_init()) != 0 || (error = fault_init()) != 0)
+	bb_ring_init();
+	if ((error = fault_init()) != 0)
 		return (error);
 	if ((bb_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
 		return (errno);

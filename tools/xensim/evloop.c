@@ -23,6 +23,7 @@ static int			 ep_fd = -1;
 static bool			 ep_stop;
 static int			 ep_status;
 static TAILQ_HEAD(, evsrc)	 ep_dead = TAILQ_HEAD_INITIALIZER(ep_dead);
+static evloop_round_fn		*ep_round;
 
 int
 evloop_init(void)
@@ -90,16 +91,23 @@ evloop_del(struct evsrc *e)
 	TAILQ_INSERT_TAIL(&ep_dead, e, e_link);
 }
 
+void
+evloop_set_round(evloop_round_fn *fn)
+{
+	ep_round = fn;
+}
+
 int
 evloop_run(void)
 {
 	struct epoll_event ev[32];
 	struct evsrc *e;
+	bool more = false;
 	int i, n;
 
 	ep_stop = false;
 	while (!ep_stop) {
-		n = epoll_wait(ep_fd, ev, 32, -1);
+		n = epoll_wait(ep_fd, ev, 32, more ? 0 : -1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -109,6 +117,7 @@ evloop_run(void)
 			if (!e->e_dead)
 				e->e_fn(e->e_arg, ev[i].events);
 		}
+		more = !ep_stop && ep_round != NULL && ep_round();
 		ep_reap();
 	}
 	return (ep_status);
