@@ -1,7 +1,8 @@
-# The reference guest kernel: build/guest.elf, booted by QEMU with -kernel
-# through its PVH entry note: the x86 platform (sys/x86), the shared
-# kernel (sys/kern), the drivers, and this program (sys/guest) on top.
-# Included by the top Makefile.
+# The reference guest kernel: build/guest.elf, one file with four ways
+# in (PVH note, Multiboot header, Linux boot protocol setup, and Xen's
+# ELF loader): the x86 platform (sys/x86), the shared kernel (sys/kern),
+# the drivers, and this program (sys/guest) on top.  Included by the top
+# Makefile.
 #
 #   make guest          build $(O)/guest.elf
 #   make run            boot it with a scratch disk, verify, and report
@@ -64,9 +65,27 @@ $(GUEST_O)/obj/%.o: %.S
 $(GUEST_DRV_LIB): $(GUEST_DRV_OBJS)
 	$(archive)
 
-$(GUEST_ELF): $(GUEST_MD_OBJS) $(GUEST_DRV_LIB) sys/x86/guest.ld
+# The Linux boot protocol's setup (sys/x86/setup.S) is linked on its own
+# at 0 and goes into the ELF's padding at file offsets 0x1f1-0xfff, which
+# must still be zero: headers that grew into it stop the build.
+GUEST_SETUP	:= $(GUEST_O)/setup.bin
+$(GUEST_SETUP): $(GUEST_O)/obj/sys/x86/setup.o
 	$(call msg,LD,$@)
-	$(Q)$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $(GUEST_MD_OBJS) $(GUEST_DRV_LIB)
+	$(Q)$(GUEST_CC) -nostdlib -static -Wl,--section-start=.setup=0 \
+	    -Wl,-e,0 -Wl,--build-id=none -o $@.elf $<
+	$(Q)objcopy -O binary -j .setup $@.elf $@
+	$(Q)test "$$(wc -c <$@)" -eq 4096 || \
+	    { echo "$@: not 4096 bytes" >&2; rm -f $@; exit 1; }
+
+$(GUEST_ELF): $(GUEST_MD_OBJS) $(GUEST_DRV_LIB) $(GUEST_SETUP) sys/x86/guest.ld
+	$(call msg,LD,$@)
+	$(Q)$(GUEST_CC) $(GUEST_LDFLAGS) -o $@.tmp $(GUEST_MD_OBJS) \
+	    $(GUEST_DRV_LIB)
+	$(Q)cmp -s -i 497:0 -n 3599 $@.tmp /dev/zero || \
+	    { echo "$@: file offsets 0x1f1-0xfff are in use" >&2; exit 1; }
+	$(Q)dd if=$(GUEST_SETUP) of=$@.tmp bs=1 skip=497 seek=497 count=3599 \
+	    conv=notrunc status=none
+	$(Q)mv $@.tmp $@
 
 APPEND		?= workload=selftest
 VMFLAGS		?=

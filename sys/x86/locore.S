@@ -37,11 +37,12 @@
 4:	.p2align 2
 
 /*
- * Multiboot (v1), for loaders without PVH: QEMU's xenfv machine under a
- * Xen HVM domU, and GRUB.  The address fields (flag 16) are there
- * because QEMU will not load a 64-bit ELF by its headers: it loads the
- * file from .text's offset at __kernel_start, as the ELF would be.  The
- * header must sit in the file's first 8 KiB: it follows the note.
+ * Multiboot (v1), for loaders without PVH: GRUB, and setup.S, which
+ * QEMU's -kernel runs (under Xen HVM too) and which enters here the way
+ * a Multiboot loader would.  The address fields (flag 16) are there
+ * because a loader will not take a 64-bit ELF by its headers: it loads
+ * the file from .text's offset at __kernel_start, as the ELF would be.
+ * The header must sit in the file's first 8 KiB: it follows the note.
  */
 #define	MB_MAGIC	0x1badb002
 #define	MB_LOADER_MAGIC	0x2badb002
@@ -60,6 +61,11 @@ mb_header:
 	.long	__data_end		/* load_end_addr */
 	.long	__kernel_end		/* bss_end_addr */
 	.long	mb_start32		/* entry_addr */
+
+	/* setup.S jumps here (code32_start), with Multiboot's registers. */
+	.section .head, "ax"
+	.code32
+	jmp	mb_start32
 
 	.section .text.boot, "ax"
 	.code32

@@ -44,8 +44,9 @@ pv_machine_report(void)
 		brand[48] = '\0';
 	}
 	pv_mem_stats(&ms);
-	pv_printf("pvkit guest: x86-64, %s boot\n", boot_multiboot ? "Multiboot" :
-	    "PVH");
+	pv_printf("pvkit guest: x86-64, %s boot%s%s\n", boot_multiboot ?
+	    "Multiboot" : "PVH", boot_loader[0] != '\0' ? " by " : "",
+	    boot_loader);
 	pv_printf("cpu: %s \"%s\", %u CPU(s) in the MADT (using the BSP, "
 	    "apic id %u)\n", vendor, brand, acpi_cpu_count(), lapic_id());
 	pv_printf("clock: TSC %ju.%03ju MHz (%s), LAPIC timer %ju kHz\n",

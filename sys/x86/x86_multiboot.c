@@ -17,6 +17,7 @@
 #define	MBI_MEM		0x00000001	/* mem_lower, mem_upper */
 #define	MBI_CMDLINE	0x00000004
 #define	MBI_MMAP	0x00000040
+#define	MBI_LOADER_NAME	0x00000200
 
 struct mb_info {
 	uint32_t	mi_flags;
@@ -29,7 +30,13 @@ struct mb_info {
 	uint32_t	mi_syms[4];
 	uint32_t	mi_mmap_length;
 	uint32_t	mi_mmap_addr;
+	uint32_t	mi_drives_length;
+	uint32_t	mi_drives_addr;
+	uint32_t	mi_config_table;
+	uint32_t	mi_loader_name;
 };
+
+char	boot_loader[48];
 
 /* Each entry is preceded by its size, which does not count itself. */
 struct mb_mmap {
@@ -67,6 +74,13 @@ multiboot_copy(uint32_t mbi_pa)
 		n = strnlen(cl, CMDLINE_MAX - 1);
 		memcpy(boot_cmdline, cl, n);
 		boot_cmdline[n] = '\0';
+	}
+	/* Only a name: "GRUB 2.06", or setup.S's. */
+	if ((mi->mi_flags & MBI_LOADER_NAME) != 0 && mi->mi_loader_name != 0) {
+		cl = (const char *)(uintptr_t)mi->mi_loader_name;
+		n = strnlen(cl, sizeof(boot_loader) - 1);
+		memcpy(boot_loader, cl, n);
+		boot_loader[n] = '\0';
 	}
 	mem_map_count = 0;
 	if ((mi->mi_flags & MBI_MMAP) != 0 && mi->mi_mmap_addr != 0) {

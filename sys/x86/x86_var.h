@@ -29,6 +29,7 @@ extern uint32_t	boot_start_info;
 extern uint32_t	boot_multiboot;		/* locore: entered through multiboot */
 /* x86_multiboot.c: the loader's command line and memory map; NULL or why. */
 const char *multiboot_copy(uint32_t mbi_pa);
+extern char	boot_loader[48];	/* the Multiboot loader's name, or "" */
 
 /* x86_cons.c: COM1, and leaving QEMU. */
 void	uart_init(void);

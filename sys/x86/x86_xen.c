@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include <xen/xen.h>
+#include <xen/features.h>
+#include <xen/version.h>
 #include <xen/hvm/hvm_op.h>
 #include <xen/hvm/params.h>
 #include <xen/memory.h>
@@ -23,6 +25,7 @@
 #include <pv/console.h>
 #include <pv/intr.h>
 #include <pv/mem.h>
+#include <pv/sysctl.h>
 #include <xenpv/hypervisor.h>
 
 #include "kern/md.h"
@@ -167,6 +170,18 @@ xen_hvm_param(unsigned idx, uint64_t *valp)
 	return (0);
 }
 
+/* Whether Xen offers XENFEAT_bit (submap 0 is all there is today). */
+static bool
+xen_feature(unsigned bit)
+{
+	xen_feature_info_t fi = { .submap_idx = bit / 32 };
+
+	if (!xen_found || hypercall3(__HYPERVISOR_xen_version,
+	    XENVER_get_features, (unsigned long)&fi, 0) != 0)
+		return (false);
+	return ((fi.submap & (1u << (bit % 32))) != 0);
+}
+
 void
 xen_shutdown(unsigned reason)
 {
@@ -179,8 +194,16 @@ xen_shutdown(unsigned reason)
 
 static struct shared_info	*shinfo;
 static pv_pfn_t			 shinfo_pfn;
-static struct x86_isrc		*upcall_isrc;
+static struct x86_isrc		*upcall_isrc;	/* the vector's */
 static struct pv_intr		*upcall_ih;
+static uint64_t			 upcall_via;	/* HVM_PARAM_CALLBACK_IRQ */
+
+static uint32_t			 use_vector;
+static const struct pv_tunable	 xen_tunable_list[] = {
+	{ "callback_vector", &use_vector, 1, 0, 1,
+	  "HVM: events on a vector when Xen offers it; 0: platform INTx" },
+};
+PV_TUNABLES(xen_tunables, "hw.xen", xen_tunable_list);
 
 /*
  * The xenstore and console rings live in special frames outside RAM,
@@ -206,10 +229,6 @@ xen_special_pages(void)
 	}
 }
 
-/*
- * Map shared_info over a page of our RAM: Xen takes the frame's backing
- * and the page is never given back to the allocator.
- */
 /* Xen backs the frame at pfn with shared_info: at boot and after a resume. */
 static long
 shared_info_map(pv_pfn_t pfn)
@@ -270,9 +289,9 @@ xen_callback_vector(void *arg, unsigned vec)
 	isrc_vector_intr(arg, vec);
 }
 
-/* The upcall's vector as HVM_PARAM_CALLBACK_IRQ: not saved with a domain. */
+/* HVM_PARAM_CALLBACK_IRQ is not saved with a domain: at start and resume. */
 static long
-callback_vector_set(void)
+callback_set(void)
 {
 	struct xen_hvm_param p;
 	long rc;
@@ -280,18 +299,18 @@ callback_vector_set(void)
 	memset(&p, 0, sizeof(p));
 	p.domid = DOMID_SELF;
 	p.index = HVM_PARAM_CALLBACK_IRQ;
-	p.value = (uint64_t)HVM_PARAM_CALLBACK_TYPE_VECTOR << 56 |
-	    isrc_vector(upcall_isrc);
+	p.value = upcall_via;
 	if ((rc = HYPERVISOR_hvm_op(HVMOP_set_param, &p)) != 0)
-		pv_log(PV_LOG_ERR, "xen", "HVM_PARAM_CALLBACK_IRQ: error %ld",
-		    rc);
+		pv_log(PV_LOG_ERR, "xen", "HVM_PARAM_CALLBACK_IRQ %#jx: error "
+		    "%ld", (uintmax_t)upcall_via, rc);
 	return (rc);
 }
 
 /*
  * Event channels arrive on one vector of our choosing (the HVM callback
  * "vector" type), handled like an MSI: the vector handler posts the
- * upcall's interrupt thread.
+ * upcall's interrupt thread.  An HVM domain may take them through the
+ * platform device's INTx instead (x86_xenhvm.c).
  */
 int
 xen_upcall_establish(pv_intr_fn_t *fn, void *arg)
@@ -302,24 +321,40 @@ xen_upcall_establish(pv_intr_fn_t *fn, void *arg)
 		return (ENXIO);
 	if (upcall_ih != NULL)
 		return (EBUSY);
+	pv_ctl_tunables(&xen_tunables);
 	if ((error = pv_intr_establish(&upcall_ih, "xen_upcall", fn, arg)) !=
 	    0)
 		return (error);
-	if ((error = isrc_alloc_msi(&upcall_isrc)) != 0)
-		goto fail_ih;
-	if ((error = isrc_add(upcall_isrc, upcall_ih)) != 0)
-		goto fail_isrc;
-	vec_set_handler(isrc_vector(upcall_isrc), xen_callback_vector,
-	    upcall_isrc);
-	if (callback_vector_set() != 0) {
+	if (xen_hvm() && (use_vector == 0 ||
+	    !xen_feature(XENFEAT_hvm_callback_vector))) {
+		if ((error = xen_hvm_intx_establish(upcall_ih,
+		    xen_callback_vector, &upcall_via)) != 0)
+			goto fail_ih;
+	} else {
+		if ((error = isrc_alloc_msi(&upcall_isrc)) != 0)
+			goto fail_ih;
+		if ((error = isrc_add(upcall_isrc, upcall_ih)) != 0)
+			goto fail_isrc;
+		vec_set_handler(isrc_vector(upcall_isrc), xen_callback_vector,
+		    upcall_isrc);
+		upcall_via = (uint64_t)HVM_PARAM_CALLBACK_TYPE_VECTOR << 56 |
+		    isrc_vector(upcall_isrc);
+		pv_printf("xen: events on vector %u\n",
+		    isrc_vector(upcall_isrc));
+	}
+	if (callback_set() != 0) {
 		error = EIO;
 		goto fail_add;
 	}
 	return (0);
 fail_add:
-	isrc_remove(upcall_isrc, upcall_ih);
+	if (upcall_isrc != NULL)
+		isrc_remove(upcall_isrc, upcall_ih);
+	else
+		xen_hvm_intx_disestablish();
 fail_isrc:
-	isrc_release(upcall_isrc);
+	if (upcall_isrc != NULL)
+		isrc_release(upcall_isrc);
 	upcall_isrc = NULL;
 fail_ih:
 	pv_intr_disestablish(upcall_ih);
@@ -336,8 +371,11 @@ xen_upcall_disestablish(void)
 	if (upcall_ih == NULL)
 		return;
 	(void)HYPERVISOR_hvm_op(HVMOP_set_param, &p);
-	isrc_remove(upcall_isrc, upcall_ih);
-	isrc_release(upcall_isrc);
+	if (upcall_isrc != NULL) {
+		isrc_remove(upcall_isrc, upcall_ih);
+		isrc_release(upcall_isrc);
+	} else
+		xen_hvm_intx_disestablish();
 	pv_intr_disestablish(upcall_ih);
 	upcall_isrc = NULL;
 	upcall_ih = NULL;
@@ -361,7 +399,7 @@ xen_platform_suspend(void)
 	rc = HYPERVISOR_sched_op(SCHEDOP_shutdown, &sd);
 	if (rc == 0) {
 		if (shared_info_map(shinfo_pfn) != 0 ||
-		    (upcall_isrc != NULL && callback_vector_set() != 0))
+		    (upcall_ih != NULL && callback_set() != 0))
 			rc = -EIO;
 		xencons_init();
 		/* The new domain's QEMU has its emulated disks back. */

@@ -11,6 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "x86_var.h"
+
+struct pv_intr;
+
 /* Find Xen and install the hypercall page; false when not on Xen. */
 bool	xen_early_init(void);
 bool	xen_present(void);
@@ -23,6 +27,10 @@ void	xen_shutdown(unsigned reason);
 /* x86_xenhvm.c: an HVM domain unplugs QEMU's emulated disks and NICs. */
 int	xen_hvm_unplug(void);
 bool	xen_hvm(void);
+/* Events through the platform device's INTx instead of a vector. */
+int	xen_hvm_intx_establish(struct pv_intr *ih, x86_vec_fn *fn,
+	    uint64_t *viap);
+void	xen_hvm_intx_disestablish(void);
 
 /* shared_info over a page of RAM; after the page allocator is up. */
 int	xen_shared_info_init(void);

@@ -4,7 +4,8 @@
 # The pvkit guest beside a Debian Linux guest on real Xen: both PVH domUs
 # of the xenhost test host (Xen 4.17, Linux 6.1 dom0, booted in QEMU TCG),
 # in one boot, against the same blkback and the same image in dom0, one
-# after the other; then xl save and xl restore of an idle pvkit guest.
+# after the other, and the same pvkit guest.elf as an HVM domain booted by
+# kernel=; then xl save and xl restore of an idle pvkit guest.
 # The Linux guest runs dom0's own kernel (from the same package, with
 # xen-blkfront from it) and a busybox initramfs (bench.subr).  The dom0
 # side is xen_dom0.sh.  Figures are printed, never asserted: a side that
@@ -95,7 +96,7 @@ fi
 # dom0's own lines, and of the guests' consoles what holds a figure or
 # says what the guest had (all of them stay in the serial log).
 grep -v '^[a-z]*: console: \|^BEGIN\|^END' "$W/r" | sed 's/^/    /'
-grep -E '^[a-z]*: console: (bench: |linux: |boot: |xvdb: [0-9]|xen: resumed|pvkit guest: FAIL)' \
+grep -E '^[a-z]*: console: (bench: |linux: |boot: |xvdb: [0-9]|xen: resumed|xen: HVM|pvkit guest: FAIL)' \
     "$W/r" | sed 's/^/    /'
 [ "$rc" -eq 0 ] || echo "    (the xenhost run ended with status $rc; see $log)"
 if [ -n "$linux_why" ]; then
@@ -104,6 +105,9 @@ if [ -n "$linux_why" ]; then
 fi
 
 r=$W/r
+# The HVM domain's figures first: pvkit_figures sets the same names.
+pvkit_figures "$r" "hvm: console: "
+h1=$p1 h32=$p32 hr=$pr hw=$pw hfirst=$pfirst
 pvkit_figures "$r" "pvkit: console: "
 linux_figures "$r" "linux: console: "
 pdom0=$(field "$r" "pvkit: xl create to first I/O (dom0 clock): $num ms")
@@ -121,6 +125,14 @@ printf '%-34s %12s %12s\n' "  first I/O, guest's clock (ms)" "${pfirst:--}" \
     "${lfirst:--}"
 printf '%-34s %12s %12s\n' "  xl create returned (ms)" "${pcreate:--}" \
     "${lcreate:--}"
+echo "== the same guest.elf as a Xen HVM domain (kernel=), same blkback and image"
+printf '%-34s %12s %12s %11s\n' "figure" "HVM" "PVH" "HVM/PVH"
+row "4 KiB read, depth 1 (IOPS)" "$h1" "$p1"
+row "4 KiB read, depth 32 (IOPS)" "$h32" "$p32"
+row "1 MiB sequential read (MB/s)" "$hr" "$pr"
+row "1 MiB sequential write (MB/s)" "$hw" "$pw"
+printf '%-34s %12s %12s\n' "  first I/O, guest's clock (ms)" "${hfirst:--}" \
+    "${pfirst:--}"
 printf '%-34s %12s\n' "pvkit, 128 MiB: xl save (ms)" "${save:--}"
 printf '%-34s %12s\n' "pvkit: xl restore to resumed (ms)" "${rest:--}"
 cat <<EOF

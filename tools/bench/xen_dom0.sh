@@ -106,6 +106,13 @@ pvh_cfg pvkit /root/guest.elf "workload=bench" "$DISK" >/root/pvkit.cfg
 bench pvkit '^workload bench' '^pvkit guest: (PASS|FAIL)' \
     '^pvkit guest: PASS'
 
+# The same guest.elf as an HVM domain, booted by kernel= (its Linux boot
+# protocol setup), against the same blkback and image.
+hvm_cfg hvm /root/guest.elf "workload=bench" "$(glog hvm)" "$DISK" \
+    >/root/hvm.cfg
+bench hvm '^workload bench' '^pvkit guest: (PASS|FAIL)' \
+    '^pvkit guest: PASS'
+
 if [ -f /root/linux.vmlinuz ] && [ -f /root/linux.initrd.gz ]; then
 	RAMDISK=/root/linux.initrd.gz
 	pvh_cfg linux /root/linux.vmlinuz "console=hvc0 quiet panic=-1" \

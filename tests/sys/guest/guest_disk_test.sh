@@ -64,7 +64,8 @@ iso_body()
 	    --kernel "$GUEST_ELF" --append "workload=verify" pvkit.iso
 	random_image disk.img 8
 	guest_boot 0 --cdrom pvkit.iso --disk disk.img
-	atf_check -o match:'^pvkit guest: x86-64, Multiboot boot' cat console.log
+	atf_check -o match:'^pvkit guest: x86-64, Multiboot boot by GRUB' \
+	    cat console.log
 	# The memory map and the ACPI tables came from the loader and BIOS.
 	atf_check -o match:'^memory: 25[0-9] MiB RAM' cat console.log
 	atf_check -o match:'^cpu: .* 1 CPU\(s\) in the MADT' cat console.log

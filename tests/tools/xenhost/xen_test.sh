@@ -27,6 +27,16 @@ xen_case shutdown_reboot "xl shutdown and xl reboot: acknowledged within" \
     "2 s, disks closed, the domain shut down or running again"
 xen_case hvm_iso "the same guest.elf as an HVM domain from a GRUB ISO:" \
     "emulated disks unplugged, verify through blkfront"
+xen_case hvm_verify "an HVM domain booted by kernel= (QEMU's linuxboot.bin," \
+    "the guest's Linux boot protocol setup): unplug, events on the" \
+    "callback vector, verify through blkback"
+xen_case hvm_intx "the same with hw.xen.callback_vector=0: events through" \
+    "the platform device's INTx"
+xen_case hvm_attach "attach_phy's course with the HVM guest"
+xen_case hvm_mem_set "mem_set's course with the HVM guest"
+xen_case hvm_save_restore "save_restore's course with the HVM guest:" \
+    "the unplug and the callback redone in the new domain"
+xen_case hvm_shutdown "shutdown_reboot's course with the HVM guest"
 
 atf_init_test_cases()
 {
