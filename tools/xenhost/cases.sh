@@ -516,7 +516,9 @@ case_save_restore()
 	[ "$(xsr "$be/state")" = 4 ] || fail "blkback of d$DOMID is not Connected"
 	say "blkback $be is Connected to the new domain"
 
-	# From the idle after the first verify on.
+	# From the idle after the first verify on; the guest prints it a
+	# little after the verify's last line, which is all we waited for.
+	log_wait '^idle: up' 60 "the guest did not go idle after the verify"
 	LOG_FROM=$(tr -d '\r' <"$(glog)" | grep -n '^idle: up' | head -n 1 |
 	    cut -d: -f1)
 	log_wait '^verify: fill 20% of xvdb' 60 "the second verify did not start"
