@@ -72,7 +72,7 @@ x86_boot(uint32_t start_info_pa)
 	 * HVM domain (the one that comes through Multiboot): QEMU gives it
 	 * a COM1, and its PV console goes to no log.
 	 */
-	if (xen_early_init() && !boot_multiboot)
+	if (xen_early_init(boot_multiboot) && xen_pvh())
 		xencons_init();
 	else
 		uart_init();
@@ -102,7 +102,7 @@ x86_boot(uint32_t start_info_pa)
 	if ((error = mem_add_ram()) != 0)
 		pv_panic("giving RAM to the page allocator: error %d", error);
 	/* Before any driver looks for a disk.  PVH has no such ports. */
-	if (xen_present() && boot_multiboot && xen_hvm_unplug() != 0)
+	if (xen_hvm() && xen_hvm_unplug() != 0)
 		pv_printf("xen: no Xen platform device to unplug disks with\n");
 	if (xen_present())
 		pv_printf("xen: Xen %u.%u, %s domain\n", xen_version() >> 16,

@@ -77,7 +77,7 @@ md_cnputs(const char *s, size_t len)
 	size_t i;
 
 	/* A PVH domain has no UART: its console is Xen's. */
-	if (xen_present() && !boot_multiboot) {
+	if (xen_pvh()) {
 		if (!xencons_write(s, len))
 			xen_console_io_write(s, len);
 		return;

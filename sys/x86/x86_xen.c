@@ -1,7 +1,7 @@
 /*-
  * SPDX-License-Identifier: BSD-2-Clause
  *
- * The guest on Xen (a PVH domain): finding the hypervisor through its
+ * The guest on Xen (a PVH or HVM domain): finding the hypervisor by its
  * CPUID leaves, the hypercall page, and the hypercalls of
  * xenpv/hypervisor.h, so that xen/ runs here as it does hosted.
  *
@@ -36,6 +36,7 @@
 /* The stubs are 32 bytes apart, one per hypercall number. */
 static uint8_t	hypercall_page[4096] __attribute__((aligned(4096)));
 static bool	xen_found;
+static bool	xen_is_hvm;
 static uint32_t	xen_base;		/* CPUID leaf of the signature */
 static uint32_t	xen_version_word;
 
@@ -64,7 +65,7 @@ xen_find_leaves(void)
 }
 
 bool
-xen_early_init(void)
+xen_early_init(bool multiboot)
 {
 	uint32_t r[4];
 
@@ -80,6 +81,7 @@ xen_early_init(void)
 		return (false);
 	wrmsr(r[1], (uint64_t)(uintptr_t)hypercall_page);
 	xen_found = true;
+	xen_is_hvm = multiboot;
 	return (true);
 }
 
@@ -87,6 +89,18 @@ bool
 xen_present(void)
 {
 	return (xen_found);
+}
+
+bool
+xen_pvh(void)
+{
+	return (xen_found && !xen_is_hvm);
+}
+
+bool
+xen_hvm(void)
+{
+	return (xen_found && xen_is_hvm);
 }
 
 uint32_t

@@ -15,9 +15,15 @@
 
 struct pv_intr;
 
-/* Find Xen and install the hypercall page; false when not on Xen. */
-bool	xen_early_init(void);
+/*
+ * Find Xen and install the hypercall page; false when not on Xen.  How
+ * the kernel was entered says what Xen built: the PVH note for a PVH
+ * domain, Multiboot (from GRUB or setup.S, under a BIOS) for HVM.
+ */
+bool	xen_early_init(bool multiboot);
 bool	xen_present(void);
+bool	xen_pvh(void);
+bool	xen_hvm(void);
 uint32_t xen_version(void);		/* major << 16 | minor */
 long	HYPERVISOR_sched_op(int cmd, void *arg);
 int	xen_hvm_param(unsigned idx, uint64_t *valp);
@@ -26,7 +32,6 @@ void	xen_shutdown(unsigned reason);
 
 /* x86_xenhvm.c: an HVM domain unplugs QEMU's emulated disks and NICs. */
 int	xen_hvm_unplug(void);
-bool	xen_hvm(void);
 /* Events through the platform device's INTx instead of a vector. */
 int	xen_hvm_intx_establish(struct pv_intr *ih, x86_vec_fn *fn,
 	    uint64_t *viap);

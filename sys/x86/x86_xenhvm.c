@@ -6,8 +6,7 @@
  * QEMU's Xen platform device (5853:0001) with I/O ports 0x10-0x1f to take
  * them away: before any disk is enumerated the guest unplugs them, or one
  * image would be written through two paths at once
- * (docs/misc/hvm-emulated-unplug.pandoc).  A PVH domain answers nothing
- * at those ports, so finding the magic there is what says HVM.
+ * (docs/misc/hvm-emulated-unplug.pandoc).
  *
  * The same device carries events when the callback vector is not used
  * (a Xen without XENFEAT_hvm_callback_vector, or hw.xen.callback_vector
@@ -42,14 +41,7 @@
 #define	UNPLUG_PRODUCT		0xffff
 #define	UNPLUG_BUILD		1
 
-static bool		 hvm_found;
 static struct pv_pci_dev	*intx_dev;	/* carrying the upcall */
-
-bool
-xen_hvm(void)
-{
-	return (hvm_found);
-}
 
 /* 0, or why the emulated devices stay. */
 int
@@ -57,9 +49,8 @@ xen_hvm_unplug(void)
 {
 	uint8_t version;
 
-	if (!xen_present() || inw(UNPLUG_PORT) != UNPLUG_MAGIC)
+	if (!xen_hvm() || inw(UNPLUG_PORT) != UNPLUG_MAGIC)
 		return (ENXIO);
-	hvm_found = true;
 	if ((version = inb(UNPLUG_VERSION_PORT)) != 0) {
 		outw(UNPLUG_VERSION_PORT, UNPLUG_PRODUCT);
 		outl(UNPLUG_PORT, UNPLUG_BUILD);
@@ -97,7 +88,7 @@ xen_hvm_intx_establish(struct pv_intr *ih, x86_vec_fn *fn, uint64_t *viap)
 	unsigned n = 1;
 	int error;
 
-	if (!hvm_found || intx_dev != NULL)
+	if (!xen_hvm() || intx_dev != NULL)
 		return (ENXIO);
 	pv_pci_foreach(platform_find, &dev);
 	if (dev == NULL) {
